@@ -1,0 +1,16 @@
+# Resolves EMBER_CUDA (AUTO|ON|OFF) into EMBER_WITH_CUDA. AUTO turns CUDA on only when CMake finds
+# a working CUDA compiler; ON insists on one. The CUDA kernels themselves live in csrc/cuda.
+set(EMBER_WITH_CUDA OFF)
+string(TOUPPER "${EMBER_CUDA}" _ember_cuda)
+if(_ember_cuda STREQUAL "ON" OR _ember_cuda STREQUAL "AUTO")
+  include(CheckLanguage)
+  check_language(CUDA)
+  if(CMAKE_CUDA_COMPILER)
+    set(EMBER_WITH_CUDA ON)
+  elseif(_ember_cuda STREQUAL "ON")
+    message(FATAL_ERROR "EMBER_CUDA=ON but no CUDA compiler was found (set CUDACXX or PATH)")
+  endif()
+elseif(NOT _ember_cuda STREQUAL "OFF")
+  message(FATAL_ERROR "EMBER_CUDA must be AUTO, ON or OFF, got '${EMBER_CUDA}'")
+endif()
+message(STATUS "ember: CUDA build ${EMBER_WITH_CUDA} (EMBER_CUDA=${EMBER_CUDA})")

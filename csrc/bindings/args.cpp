@@ -1,0 +1,106 @@
+#include "bindings/args.h"
+
+#include <algorithm>
+#include <cctype>
+#include <stdexcept>
+
+namespace ember::bindings {
+namespace {
+
+std::string repr_of(py::handle obj) { return std::string(py::str(py::repr(obj))); }
+
+std::string lower(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return s;
+}
+
+bool is_sequence(py::handle obj) {
+  return py::isinstance<py::sequence>(obj) && !py::isinstance<py::str>(obj);
+}
+
+}  // namespace
+
+i64 to_i64(py::handle obj, const std::string& op, const char* name) {
+  if (PyBool_Check(obj.ptr()) || !PyIndex_Check(obj.ptr())) {
+    throw py::type_error(op + ": " + name + " must be an int, received " + repr_of(obj));
+  }
+  py::object index = py::reinterpret_steal<py::object>(PyNumber_Index(obj.ptr()));
+  if (!index) throw py::error_already_set();
+  int overflow = 0;
+  const long long v = PyLong_AsLongLongAndOverflow(index.ptr(), &overflow);
+  if (overflow != 0) {
+    throw std::overflow_error(op + ": " + name + " " + repr_of(obj) + " does not fit in int64");
+  }
+  return static_cast<i64>(v);
+}
+
+std::pair<i64, i64> parse_pair(py::handle obj, const std::string& op, const char* name) {
+  if (is_sequence(obj)) {
+    py::sequence seq = py::reinterpret_borrow<py::sequence>(obj);
+    if (seq.size() != 2) {
+      throw py::value_error(op + ": " + name + " must be an int or a tuple of 2 ints, received " +
+                            repr_of(obj));
+    }
+    return {to_i64(seq[0], op, name), to_i64(seq[1], op, name)};
+  }
+  if (PyBool_Check(obj.ptr()) || !PyIndex_Check(obj.ptr())) {
+    throw py::type_error(op + ": " + name + " must be an int or a tuple of 2 ints, received " +
+                         repr_of(obj));
+  }
+  const i64 v = to_i64(obj, op, name);
+  return {v, v};
+}
+
+PaddingArg parse_padding(py::handle obj, const std::string& op, bool allow_explicit) {
+  PaddingArg p;
+  if (py::isinstance<py::str>(obj)) {
+    const std::string mode = lower(obj.cast<std::string>());
+    if (mode == "valid") return p;
+    if (mode == "same") {
+      p.mode = Padding::same;
+      return p;
+    }
+  } else if (allow_explicit && is_sequence(obj)) {
+    py::sequence seq = py::reinterpret_borrow<py::sequence>(obj);
+    std::vector<i64> v;
+    if (seq.size() == 4) {
+      for (py::handle item : seq) v.push_back(to_i64(item, op, "padding"));
+    } else if (seq.size() == 2 && is_sequence(seq[0]) && is_sequence(seq[1])) {
+      for (py::handle pair : seq) {
+        py::sequence inner = py::reinterpret_borrow<py::sequence>(pair);
+        if (inner.size() != 2) break;
+        for (py::handle item : inner) v.push_back(to_i64(item, op, "padding"));
+      }
+    }
+    if (v.size() == 4) {
+      p.mode = Padding::explicit_pads;
+      p.top = v[0];
+      p.bottom = v[1];
+      p.left = v[2];
+      p.right = v[3];
+      return p;
+    }
+  }
+  throw py::value_error(op + ": padding must be 'valid' or 'same'" +
+                        std::string(allow_explicit
+                                        ? " or (top, bottom, left, right) / ((top, bottom), "
+                                          "(left, right))"
+                                        : "") +
+                        "; received " + repr_of(obj));
+}
+
+Activation parse_activation(py::handle obj, const std::string& op) {
+  if (obj.is_none()) return Activation::linear;
+  if (py::isinstance<py::str>(obj)) {
+    const std::string name = lower(obj.cast<std::string>());
+    if (name == "linear") return Activation::linear;
+    if (name == "relu") return Activation::relu;
+    if (name == "tanh") return Activation::tanh;
+    if (name == "sigmoid") return Activation::sigmoid;
+  }
+  throw py::value_error(op + ": activation must be one of None, 'linear', 'relu', 'tanh', " +
+                        "'sigmoid'; received " + repr_of(obj));
+}
+
+}  // namespace ember::bindings

@@ -1,0 +1,36 @@
+// The two implementations every kernel binding is registered for: the optimized kernels
+// (ember._C) and the reference kernels (ember._C.ref). Tests iterate over both.
+#pragma once
+
+#include <pybind11/pybind11.h>
+
+#include "kernels/conv2d.h"
+#include "kernels/pool.h"
+#include "ref/ref.h"
+
+namespace ember::bindings {
+
+struct ConvKernels {
+  decltype(&ember::conv2d_forward) forward;
+  decltype(&ember::conv2d_backward_input) backward_input;
+  decltype(&ember::conv2d_backward_weight) backward_weight;
+  decltype(&ember::conv2d_backward_bias) backward_bias;
+};
+
+struct PoolKernels {
+  decltype(&ember::max_pool2d_forward) max_forward;
+  decltype(&ember::max_pool2d_backward) max_backward;
+  decltype(&ember::avg_pool2d_forward) avg_forward;
+  decltype(&ember::avg_pool2d_backward) avg_backward;
+  decltype(&ember::global_avg_pool2d_forward) global_avg_forward;
+  decltype(&ember::global_avg_pool2d_backward) global_avg_backward;
+  decltype(&ember::global_max_pool2d_forward) global_max_forward;
+  decltype(&ember::global_max_pool2d_backward) global_max_backward;
+};
+
+void bind_gemm(pybind11::module_& m, bool reference);
+void bind_conv2d(pybind11::module_& m, const ConvKernels& kernels);
+void bind_pool(pybind11::module_& m, const PoolKernels& kernels);
+void bind_info(pybind11::module_& m);
+
+}  // namespace ember::bindings

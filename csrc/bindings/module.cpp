@@ -1,0 +1,32 @@
+// ember._C: the compiled kernels. ember._C.ref holds the reference kernels with the same API.
+#include <pybind11/pybind11.h>
+
+#include "bindings/kernel_tables.h"
+#include "gemm/isa.h"
+
+namespace py = pybind11;
+using namespace ember::bindings;
+
+PYBIND11_MODULE(_C, m) {
+  m.doc() = "ember's compiled kernels (GEMM, conv2d, pooling)";
+  // An EMBER_ISA the CPU cannot run fails the import with a clear message.
+  ember::select_isa_from_environment();
+  bind_info(m);
+
+  bind_gemm(m, false);
+  bind_conv2d(m, {ember::conv2d_forward, ember::conv2d_backward_input,
+                  ember::conv2d_backward_weight, ember::conv2d_backward_bias});
+  bind_pool(m, {ember::max_pool2d_forward, ember::max_pool2d_backward, ember::avg_pool2d_forward,
+                ember::avg_pool2d_backward, ember::global_avg_pool2d_forward,
+                ember::global_avg_pool2d_backward, ember::global_max_pool2d_forward,
+                ember::global_max_pool2d_backward});
+
+  py::module_ ref = m.def_submodule("ref", "Reference kernels: naive loops, one thread.");
+  bind_gemm(ref, true);
+  bind_conv2d(ref, {ember::ref::conv2d_forward, ember::ref::conv2d_backward_input,
+                    ember::ref::conv2d_backward_weight, ember::ref::conv2d_backward_bias});
+  bind_pool(ref, {ember::ref::max_pool2d_forward, ember::ref::max_pool2d_backward,
+                  ember::ref::avg_pool2d_forward, ember::ref::avg_pool2d_backward,
+                  ember::ref::global_avg_pool2d_forward, ember::ref::global_avg_pool2d_backward,
+                  ember::ref::global_max_pool2d_forward, ember::ref::global_max_pool2d_backward});
+}

@@ -1,0 +1,86 @@
+// ember's matrix multiply: C = alpha * A * B + beta * C, then bias and activation.
+//
+// BLIS-style blocking (nc columns of B, kc-deep k-blocks, mc rows of A) around a register-tiled
+// micro-kernel chosen per ISA at run time. Operands come through small source interfaces, so
+// convolution feeds im2col rows or columns straight from an NHWC image without building a whole
+// im2col matrix. Each element of C is summed in the same k order whatever the thread count, so
+// results do not depend on it.
+#pragma once
+
+#include "common/types.h"
+#include "gemm/isa_table.h"
+
+namespace ember::gemm {
+
+// Supplies A (M x K) one block at a time as plain rows.
+class ASource {
+ public:
+  virtual ~ASource() = default;
+  // Rows m0..m0+mc, columns k0..k0+kc. Either points into the source and sets *ld to its row
+  // stride, or writes the rows to buf (row r at buf + r * kc, mc * kc floats) and sets *ld = kc.
+  virtual const float* rows(i64 m0, i64 mc, i64 k0, i64 kc, float* buf, i64* ld) const = 0;
+};
+
+// Supplies B (K x N) packed into panels of nr columns.
+class BSource {
+ public:
+  virtual ~BSource() = default;
+  // Rows k0..k0+kc, columns n0..n0+nc, as ceil(nc / nr) panels: panel p at dst + p * kc * nr
+  // holds dst[k * nr + j] = B[k0 + k][n0 + p * nr + j], and 0 where that column is >= n0 + nc.
+  virtual void pack(i64 k0, i64 kc, i64 n0, i64 nc, int nr, float* dst) const = 0;
+};
+
+// Where C lives: row m at data + m * ld, or at data + row_offsets[m] when row_offsets is set
+// (used to scatter the rows of one stride phase of a transposed convolution).
+struct Output {
+  float* data = nullptr;
+  i64 ld = 0;
+  const i64* row_offsets = nullptr;
+};
+
+// Applied once, after the last k-block, while the tile is in registers (bias, relu) or in cache
+// (tanh, sigmoid).
+struct Epilogue {
+  const float* bias = nullptr;  // one value per column of C
+  Activation act = Activation::linear;
+};
+
+struct Options {
+  float alpha = 1.0f;
+  float beta = 0.0f;  // 0: C is write-only (it may hold NaN)
+  bool parallel = true;
+};
+
+void gemm(i64 m, i64 n, i64 k, const ASource& a, const BSource& b, const Output& c,
+          const Epilogue& epilogue = {}, const Options& options = {});
+
+// A dense row-major matrix as the A operand; transposed means the array holds A^T (K x M).
+class MatrixA final : public ASource {
+ public:
+  MatrixA(const float* data, i64 ld, bool transposed) : data_(data), ld_(ld), trans_(transposed) {}
+  const float* rows(i64 m0, i64 mc, i64 k0, i64 kc, float* buf, i64* ld) const override;
+
+ private:
+  const float* data_;
+  i64 ld_;
+  bool trans_;
+};
+
+// A dense row-major matrix as the B operand; transposed means the array holds B^T (N x K).
+class MatrixB final : public BSource {
+ public:
+  MatrixB(const float* data, i64 ld, bool transposed) : data_(data), ld_(ld), trans_(transposed) {}
+  void pack(i64 k0, i64 kc, i64 n0, i64 nc, int nr, float* dst) const override;
+
+ private:
+  const float* data_;
+  i64 ld_;
+  bool trans_;
+};
+
+// BLAS-style entry point on dense row-major matrices.
+void gemm(bool trans_a, bool trans_b, i64 m, i64 n, i64 k, float alpha, const float* a, i64 lda,
+          const float* b, i64 ldb, float beta, float* c, i64 ldc, const Epilogue& epilogue = {},
+          bool parallel = true);
+
+}  // namespace ember::gemm

@@ -1,0 +1,49 @@
+// The table of per-ISA kernels. Each ISA family (generic C++, AVX2+FMA, AVX-512) compiles the
+// same micro-kernel and vector-math sources with its own flags into one of these tables.
+//
+// The per-ISA translation units include this header, so it includes nothing but <cstdint> and
+// defines no inline functions: an inline function emitted from an AVX-512 unit could be picked by
+// the linker for every caller and fault on a CPU without AVX-512.
+#pragma once
+
+#include <cstdint>
+
+namespace ember {
+
+using i64 = std::int64_t;
+
+enum class Activation : int { linear = 0, relu = 1, tanh = 2, sigmoid = 3 };
+
+// One register tile of C = alpha * A * B + beta * C (+ bias, relu).
+struct MicroKernelArgs {
+  i64 kc;          // depth of this k-block
+  const float* a;  // mr rows, row r at a + r * lda, kc floats each
+  i64 lda;
+  const float* b;  // packed panel: kc rows of nr floats, 64-byte aligned
+  float* c;        // mr x nr tile, row stride ldc
+  i64 ldc;
+  float alpha;
+  float beta;         // 0 means C is not read (it may hold NaN)
+  const float* bias;  // nr values added to every row, or null
+  bool relu;          // clamp negatives to 0 after the bias (NaN passes through)
+};
+
+struct IsaKernels {
+  const char* name;  // "generic", "avx2", "avx512"
+  int mr;            // micro-tile rows
+  int nr;            // micro-tile columns (a multiple of the vector width)
+  i64 kc;            // k-block depth: a packed B panel of kc x nr stays in L1
+  i64 mc;            // rows of A per block: mc x kc stays in L2
+  i64 nc;            // columns of B per block: kc x nc stays in L3
+  void (*microkernel)(const MicroKernelArgs& args);
+  // y[i] = act(x[i]) for i < n; x == y is allowed.
+  void (*activate)(Activation act, const float* x, float* y, i64 n);
+  // Runs `iterations` rounds of independent FMAs in registers; returns the flops done.
+  double (*fma_probe)(i64 iterations);
+};
+
+const IsaKernels& isa_generic();
+const IsaKernels& isa_avx2();
+const IsaKernels& isa_avx512();
+
+}  // namespace ember

@@ -1,0 +1,37 @@
+// Reference kernels: plain loops on one thread, accumulating in double. They are the oracle the
+// tests hold the optimized kernels to, and share their contracts (see kernels/conv2d.h,
+// kernels/pool.h, gemm/gemm.h).
+#pragma once
+
+#include <cstdint>
+
+#include "gemm/isa_table.h"
+#include "kernels/geometry.h"
+
+namespace ember::ref {
+
+float activate(Activation act, float x);
+
+void gemm(bool trans_a, bool trans_b, i64 m, i64 n, i64 k, float alpha, const float* a, i64 lda,
+          const float* b, i64 ldb, float beta, float* c, i64 ldc, const float* bias,
+          Activation act);
+
+void conv2d_forward(const Conv2dShape& s, const float* x, const float* w, const float* bias,
+                    Activation act, float* y);
+void conv2d_backward_input(const Conv2dShape& s, const float* dy, const float* w, float* dx);
+void conv2d_backward_weight(const Conv2dShape& s, const float* x, const float* dy, float* dw);
+void conv2d_backward_bias(const Conv2dShape& s, const float* dy, float* db);
+
+void max_pool2d_forward(const Pool2dShape& s, const float* x, float* y, std::int32_t* indices);
+void max_pool2d_backward(const Pool2dShape& s, const float* dy, const std::int32_t* indices,
+                         float* dx);
+void avg_pool2d_forward(const Pool2dShape& s, const float* x, float* y);
+void avg_pool2d_backward(const Pool2dShape& s, const float* dy, float* dx);
+void global_avg_pool2d_forward(i64 batch, i64 plane, i64 channels, const float* x, float* y);
+void global_avg_pool2d_backward(i64 batch, i64 plane, i64 channels, const float* dy, float* dx);
+void global_max_pool2d_forward(i64 batch, i64 plane, i64 channels, const float* x, float* y,
+                               std::int32_t* indices);
+void global_max_pool2d_backward(i64 batch, i64 plane, i64 channels, const float* dy,
+                                const std::int32_t* indices, float* dx);
+
+}  // namespace ember::ref
