@@ -14,6 +14,9 @@ from ember import _C
 
 ISAS = _C.supported_isas()
 DEFAULT_ISA = ember.build_info()["isa"]
+# Without AVX-512 hardware, the avx512 kernels' source still runs here compiled for AVX2.
+if "avx512" not in ISAS and "avx2" in ISAS:
+    ISAS = [*ISAS, "avx512_emulated"]
 
 
 @contextlib.contextmanager

@@ -111,23 +111,32 @@ Int32 to_indices(py::handle obj, const Shape& shape, i64 limit, const std::strin
     throw py::value_error(op + ": indices must have shape " + shape_str(shape) +
                           " (the forward output's), received " + shape_str(shape_of(arr)));
   }
-  // Check the range in a wide type first, so no value wraps on the way to int32.
+  auto check = [&](auto* p, py::ssize_t size) {
+    // One vectorizable min/max pass; the message then looks for an offender.
+    auto lo = p[0], hi = p[0];
+    for (py::ssize_t i = 1; i < size; ++i) {
+      lo = p[i] < lo ? p[i] : lo;
+      hi = p[i] > hi ? p[i] : hi;
+    }
+    if (lo < 0 || static_cast<i64>(hi) >= limit) {
+      const i64 bad = lo < 0 ? static_cast<i64>(lo) : static_cast<i64>(hi);
+      throw py::value_error(op + ": indices must lie in [0, " + std::to_string(limit) +
+                            ") (positions in one image plane), received " + std::to_string(bad));
+    }
+  };
+  if (py::isinstance<Int32>(arr) && (arr.flags() & py::array::c_style) != 0) {
+    Int32 idx = py::reinterpret_borrow<Int32>(arr);
+    check(idx.data(), idx.size());
+    return idx;
+  }
+  // Other integer types: check in a wide type first, so no value wraps on the way to int32.
   using Wide = py::array_t<std::int64_t, py::array::c_style | py::array::forcecast>;
   Wide wide = Wide::ensure(arr);
+  check(wide.data(), wide.size());
+  Int32 idx(std::vector<py::ssize_t>(shape.begin(), shape.end()));
+  std::int32_t* out = idx.mutable_data();
   const std::int64_t* p = wide.data();
-  for (py::ssize_t i = 0; i < wide.size(); ++i) {
-    if (p[i] < 0 || p[i] >= limit) {
-      throw py::value_error(op + ": indices must lie in [0, " + std::to_string(limit) +
-                            ") (positions in one image plane), received " + std::to_string(p[i]));
-    }
-  }
-  Int32 idx = py::isinstance<Int32>(arr) && (arr.flags() & py::array::c_style) != 0
-                  ? py::reinterpret_borrow<Int32>(arr)
-                  : Int32(std::vector<py::ssize_t>(shape.begin(), shape.end()));
-  if (idx.ptr() != arr.ptr()) {
-    std::int32_t* out = idx.mutable_data();
-    for (py::ssize_t i = 0; i < wide.size(); ++i) out[i] = static_cast<std::int32_t>(p[i]);
-  }
+  for (py::ssize_t i = 0; i < wide.size(); ++i) out[i] = static_cast<std::int32_t>(p[i]);
   return idx;
 }
 

@@ -32,7 +32,7 @@ py::dict build_info() {
   d["threads"] = num_threads();
   d["cuda"] = static_cast<bool>(EMBER_WITH_CUDA);
   const IsaKernels& isa = active_isa();
-  d["gemm_tile"] = py::make_tuple(isa.mr, isa.nr);
+  d["gemm_tile"] = py::make_tuple(isa.wide.mr, isa.wide.nr);
   return d;
 }
 

@@ -1,9 +1,15 @@
-// The GEMM driver: blocking, packing schedule, threading and the edge/epilogue handling around
-// the per-ISA micro-kernel.
+// The GEMM driver: blocking, packing schedule, threading and the epilogue around the per-ISA
+// micro-kernels.
+//
+// Loop order: for each block of nc columns, B is packed once for every k-block (it is small for
+// the products ember runs: K x nc floats, capped near 4 MB); then each thread takes row blocks
+// and runs all k-blocks over one before moving on, so that block's C tile stays in cache between
+// k-blocks.
 #include "gemm/gemm.h"
 
 #include <algorithm>
 #include <cstring>
+#include <stdexcept>
 
 #include "common/parallel.h"
 #include "common/workspace.h"
@@ -20,10 +26,19 @@ bool is_cache_activation(Activation act) {
   return act == Activation::tanh || act == Activation::sigmoid;
 }
 
-// Block sizes. kc depends only on K and the ISA (it fixes the summation order); the others may
-// follow the thread count because they only decide who computes which tile.
+// The narrow tile is one vector wide; it pays when the wide tile would mostly compute padding
+// (e.g. 6 output channels on a 16-wide tile).
+const GemmKernel& pick_kernel(const IsaKernels& isa, i64 n) {
+  const i64 wide = round_up(n, isa.wide.nr);
+  const i64 narrow = round_up(n, isa.narrow.nr);
+  return 4 * wide > 5 * narrow ? isa.narrow : isa.wide;
+}
+
+// Block sizes. kc depends only on K and the kernel (it fixes the summation order); the others
+// may follow the thread count because they only decide who computes which tile.
 struct Plan {
-  i64 kc;          // k-block depth
+  i64 kc;          // k-block depth (the last k-block may be shorter)
+  i64 kblocks;     // ceil(K / kc)
   i64 nc;          // columns per block, a multiple of nr
   i64 mc;          // rows per block, a multiple of mr
   i64 row_blocks;  // ceil(M / mc)
@@ -31,36 +46,24 @@ struct Plan {
   int threads;
 };
 
-Plan make_plan(const IsaKernels& isa, i64 m, i64 n, i64 k, bool parallel) {
+Plan make_plan(const GemmKernel& kern, i64 m, i64 n, i64 k, bool parallel) {
   Plan p{};
-  p.kc = ceil_div(k, ceil_div(k, isa.kc));  // balanced: no thin last k-block
-  p.nc = round_up(ceil_div(n, ceil_div(n, isa.nc)), isa.nr);
+  p.kblocks = ceil_div(k, kern.kc);
+  p.kc = ceil_div(k, p.kblocks);  // balanced: no thin last k-block
+  // All of B for one column block is packed at once: keep it near 4 MB.
+  const i64 nc_cap = std::max<i64>(kern.nr, (i64{1} << 20) / k / kern.nr * kern.nr);
+  const i64 nc_max = std::min(kern.nc, nc_cap);
+  p.nc = round_up(ceil_div(n, ceil_div(n, nc_max)), kern.nr);
   p.threads = parallel ? threads_for(m * n * k) : 1;
-  i64 blocks = ceil_div(m, isa.mc);
+  i64 blocks = ceil_div(m, kern.mc);
   if (p.threads > 1 && blocks < 4 * p.threads) blocks = round_up(blocks, p.threads);
-  p.mc = round_up(ceil_div(m, blocks), isa.mr);
+  p.mc = round_up(ceil_div(m, blocks), kern.mr);
   p.row_blocks = ceil_div(m, p.mc);
   p.splits = 1;
   if (p.row_blocks < p.threads) {
-    p.splits = std::min(ceil_div(p.threads, p.row_blocks), ceil_div(std::min(n, p.nc), isa.nr));
+    p.splits = std::min(ceil_div(p.threads, p.row_blocks), ceil_div(std::min(n, p.nc), kern.nr));
   }
   return p;
-}
-
-// Writes an mr_valid x nr_valid corner of a micro-tile computed into `tile` (alpha 1, beta 0).
-void merge_tile(const float* tile, int nr, i64 mr_valid, i64 nr_valid, const Output& c, i64 m0,
-                i64 n0, float alpha, float beta, const float* bias, bool relu) {
-  for (i64 r = 0; r < mr_valid; ++r) {
-    float* out = row_of(c, m0 + r) + n0;
-    const float* t = tile + r * nr;
-    for (i64 j = 0; j < nr_valid; ++j) {
-      float v = alpha * t[j];
-      if (beta != 0.0f) v += beta * out[j];
-      if (bias != nullptr) v += bias[j];
-      if (relu && v < 0.0f) v = 0.0f;
-      out[j] = v;
-    }
-  }
 }
 
 // C = beta * C (+ bias, activation) for K == 0.
@@ -77,87 +80,94 @@ void scale_only(const IsaKernels& isa, i64 m, i64 n, const Output& c, const Epil
   }
 }
 
+// Copies the last `rest` (< mr) rows of the block into a zero-padded panel of the same layout.
+ABlock pad_rows(const ABlock& a, i64 first, i64 rest, int mr, i64 kc, float* pad) {
+  if (a.k_major) {
+    for (i64 k = 0; k < kc; ++k) {
+      const float* src = a.data + k * a.ld + first;
+      float* dst = pad + k * mr;
+      for (i64 r = 0; r < mr; ++r) dst[r] = r < rest ? src[r] : 0.0f;
+    }
+    return {pad, mr, true};
+  }
+  for (i64 r = 0; r < mr; ++r) {
+    float* dst = pad + r * kc;
+    if (r < rest) {
+      std::memcpy(dst, a.data + (first + r) * a.ld, static_cast<std::size_t>(kc) * sizeof(float));
+    } else {
+      std::memset(dst, 0, static_cast<std::size_t>(kc) * sizeof(float));
+    }
+  }
+  return {pad, kc, false};
+}
+
+// Everything one task needs to run one k-block over its rows and columns.
 struct BlockJob {
-  const IsaKernels* isa;
+  const GemmKernel* kern;
   const Output* c;
-  const Epilogue* ep;
   i64 m0, mc;          // rows of this block
   i64 n_begin, n_end;  // columns of this job (absolute)
-  i64 panel0;          // index of the first panel within the packed B block
-  i64 jc;              // first column of the packed B block
   i64 kc;
-  const float* a;  // block rows, row stride lda
-  i64 lda;
-  const float* bpack;
-  float* pad;         // mr x kc scratch for the last, partial row panel
-  float* tile;        // mr x nr scratch for edge tiles
-  float alpha, beta;  // beta already 1 after the first k-block
-  bool last;          // last k-block: apply the epilogue
+  ABlock a;            // the block's rows for this k-block
+  const float* bpack;  // first panel of this job for this k-block
+  float* pad;          // mr x kc scratch for the last, partial row panel
+  float* tile;         // mr x nr scratch for scattered (row_offsets) output
+  float alpha, beta;   // beta already 1 after the first k-block
+  const float* bias;   // last k-block only
+  bool relu;           // last k-block only
 };
 
-void run_block(const BlockJob& job) {
-  const IsaKernels& isa = *job.isa;
-  const int mr = isa.mr;
-  const int nr = isa.nr;
-  const Output& c = *job.c;
-  const bool relu = job.last && job.ep->act == Activation::relu;
-
-  // The last row panel may be short: copy it into a zero-padded scratch panel once.
-  const i64 full_rows = job.mc / mr * mr;
-  if (full_rows < job.mc) {
-    const i64 rest = job.mc - full_rows;
-    for (i64 r = 0; r < mr; ++r) {
-      float* dst = job.pad + r * job.kc;
-      if (r < rest) {
-        std::memcpy(dst, job.a + (full_rows + r) * job.lda,
-                    static_cast<std::size_t>(job.kc) * sizeof(float));
-      } else {
-        std::memset(dst, 0, static_cast<std::size_t>(job.kc) * sizeof(float));
-      }
-    }
+// Scattered rows: the micro-kernel writes a scratch tile, copied out row by row.
+void store_scattered(const float* tile, int nr, i64 rows, i64 cols, const Output& c, i64 m0,
+                     i64 n0) {
+  for (i64 r = 0; r < rows; ++r) {
+    std::memcpy(row_of(c, m0 + r) + n0, tile + r * nr, static_cast<std::size_t>(cols) * 4);
   }
+}
+
+void run_block(const BlockJob& job) {
+  const GemmKernel& kern = *job.kern;
+  const int mr = kern.mr;
+  const int nr = kern.nr;
+  const Output& c = *job.c;
+  const MicroKernel micro = job.a.k_major ? kern.a_kmajor : kern.a_rows;
+  const bool scattered = c.row_offsets != nullptr;
+
+  const i64 full_rows = job.mc / mr * mr;
+  ABlock tail{};
+  if (full_rows < job.mc)
+    tail = pad_rows(job.a, full_rows, job.mc - full_rows, mr, job.kc, job.pad);
 
   for (i64 n0 = job.n_begin; n0 < job.n_end; n0 += nr) {
-    const i64 nr_valid = std::min<i64>(nr, job.n_end - n0);
-    const float* b = job.bpack + (job.panel0 + (n0 - job.n_begin) / nr) * job.kc * nr;
-    const float* bias = job.last && job.ep->bias != nullptr ? job.ep->bias + n0 : nullptr;
+    const int n_valid = static_cast<int>(std::min<i64>(nr, job.n_end - n0));
+    MicroKernelArgs g{};
+    g.kc = job.kc;
+    g.b = job.bpack + (n0 - job.n_begin) * job.kc;
+    g.alpha = job.alpha;
+    g.beta = job.beta;
+    g.bias = job.bias != nullptr ? job.bias + n0 : nullptr;
+    g.relu = job.relu;
+    g.n_valid = n_valid;
     for (i64 ir = 0; ir < job.mc; ir += mr) {
-      const i64 mr_valid = std::min<i64>(mr, job.mc - ir);
-      MicroKernelArgs g{};
-      g.kc = job.kc;
-      g.b = b;
-      if (mr_valid == mr) {
-        g.a = job.a + ir * job.lda;
-        g.lda = job.lda;
+      g.m_valid = static_cast<int>(std::min<i64>(mr, job.mc - ir));
+      if (g.m_valid == mr) {
+        g.a = job.a.k_major ? job.a.data + ir : job.a.data + ir * job.a.ld;
+        g.lda = job.a.ld;
       } else {
-        g.a = job.pad;
-        g.lda = job.kc;
+        g.a = tail.data;
+        g.lda = tail.ld;
       }
-      const bool direct = mr_valid == mr && nr_valid == nr && c.row_offsets == nullptr;
-      if (direct) {
+      if (!scattered) {
         g.c = c.data + (job.m0 + ir) * c.ld + n0;
         g.ldc = c.ld;
-        g.alpha = job.alpha;
-        g.beta = job.beta;
-        g.bias = bias;
-        g.relu = relu;
-        isa.microkernel(g);
+        micro(g);
       } else {
+        // Phase GEMMs run a single k-block into rows spread over the image.
         g.c = job.tile;
         g.ldc = nr;
-        g.alpha = 1.0f;
-        g.beta = 0.0f;
-        isa.microkernel(g);
-        merge_tile(job.tile, nr, mr_valid, nr_valid, c, job.m0 + ir, n0, job.alpha, job.beta, bias,
-                   relu);
+        micro(g);
+        store_scattered(job.tile, nr, g.m_valid, n_valid, c, job.m0 + ir, n0);
       }
-    }
-  }
-
-  if (job.last && is_cache_activation(job.ep->act)) {
-    for (i64 r = 0; r < job.mc; ++r) {
-      float* out = row_of(c, job.m0 + r) + job.n_begin;
-      isa.activate(job.ep->act, out, out, job.n_end - job.n_begin);
     }
   }
 }
@@ -168,14 +178,26 @@ void gemm(i64 m, i64 n, i64 k, const ASource& a, const BSource& b, const Output&
           const Epilogue& ep, const Options& opt) {
   if (m <= 0 || n <= 0) return;
   const IsaKernels& isa = active_isa();
+  if (c.row_offsets != nullptr && opt.beta != 0.0f) {
+    throw std::invalid_argument("gemm: a scattered output (row_offsets) needs beta == 0");
+  }
   if (k <= 0) {
     scale_only(isa, m, n, c, ep, opt.beta);
     return;
   }
-  const Plan plan = make_plan(isa, m, n, k, opt.parallel);
-  const int mr = isa.mr;
-  const int nr = isa.nr;
-  float* bpack = thread_workspace(WorkspaceSlot::gemm_b, plan.kc * plan.nc);
+  const GemmKernel& kern = pick_kernel(isa, n);
+  Plan plan = make_plan(kern, m, n, k, opt.parallel);
+  // A scattered output is written through a scratch tile, which cannot carry C across k-blocks
+  // or read it for beta: such products run as one k-block.
+  if (c.row_offsets != nullptr) {
+    plan.kblocks = 1;
+    plan.kc = k;
+  }
+  const int mr = kern.mr;
+  const int nr = kern.nr;
+  const i64 block_floats = plan.kc * plan.nc;  // one k-block of packed B
+  float* bpack = thread_workspace(WorkspaceSlot::gemm_b, plan.kblocks * block_floats);
+  const bool cache_act = is_cache_activation(ep.act);
 
 #pragma omp parallel num_threads(plan.threads) if (plan.threads > 1)
   {
@@ -184,48 +206,63 @@ void gemm(i64 m, i64 n, i64 k, const ASource& a, const BSource& b, const Output&
     for (i64 jc = 0; jc < n; jc += plan.nc) {
       const i64 nc = std::min(plan.nc, n - jc);
       const i64 panels = ceil_div(nc, nr);
-      for (i64 pc = 0; pc < k; pc += plan.kc) {
-        const i64 kc = std::min(plan.kc, k - pc);
-        // Pack the B block cooperatively: one contiguous run of panels per thread.
+      // Pack B for every k-block, cooperatively: one contiguous run of panels per thread.
 #pragma omp for schedule(static)
-        for (int t = 0; t < plan.threads; ++t) {
-          const i64 p0 = panels * t / plan.threads;
-          const i64 p1 = panels * (t + 1) / plan.threads;
-          if (p0 < p1) {
-            b.pack(pc, kc, jc + p0 * nr, std::min(nc, p1 * nr) - p0 * nr, nr, bpack + p0 * kc * nr);
-          }
+      for (int t = 0; t < plan.threads; ++t) {
+        const i64 p0 = panels * t / plan.threads;
+        const i64 p1 = panels * (t + 1) / plan.threads;
+        if (p0 == p1) continue;
+        for (i64 kb = 0; kb < plan.kblocks; ++kb) {
+          const i64 pc = kb * plan.kc;
+          const i64 kc = std::min(plan.kc, k - pc);
+          b.pack(pc, kc, jc + p0 * nr, std::min(nc, p1 * nr) - p0 * nr, nr,
+                 bpack + kb * block_floats + p0 * kc * nr);
         }
-        const i64 tasks = plan.row_blocks * plan.splits;
+      }
+      const i64 tasks = plan.row_blocks * plan.splits;
 #pragma omp for schedule(dynamic, 1)
-        for (i64 task = 0; task < tasks; ++task) {
-          const i64 block = task / plan.splits;
-          const i64 split = task % plan.splits;
-          const i64 p0 = panels * split / plan.splits;
-          const i64 p1 = panels * (split + 1) / plan.splits;
-          if (p0 == p1) continue;
-          BlockJob job{};
-          job.isa = &isa;
-          job.c = &c;
-          job.ep = &ep;
-          job.m0 = block * plan.mc;
-          job.mc = std::min(plan.mc, m - job.m0);
-          job.n_begin = jc + p0 * nr;
-          job.n_end = std::min(jc + p1 * nr, n);
-          job.panel0 = p0;
-          job.jc = jc;
-          job.kc = kc;
-          job.a = a.rows(job.m0, job.mc, pc, kc, abuf, &job.lda);
-          job.bpack = bpack;
-          job.pad = abuf + plan.mc * plan.kc;
-          job.tile = tile;
-          job.alpha = opt.alpha;
-          job.beta = pc == 0 ? opt.beta : 1.0f;
-          job.last = pc + kc == k;
+      for (i64 task = 0; task < tasks; ++task) {
+        const i64 block = task / plan.splits;
+        const i64 split = task % plan.splits;
+        const i64 p0 = panels * split / plan.splits;
+        const i64 p1 = panels * (split + 1) / plan.splits;
+        if (p0 == p1) continue;
+        BlockJob job{};
+        job.kern = &kern;
+        job.c = &c;
+        job.m0 = block * plan.mc;
+        job.mc = std::min(plan.mc, m - job.m0);
+        job.n_begin = jc + p0 * nr;
+        job.n_end = std::min(jc + p1 * nr, n);
+        job.pad = abuf + plan.mc * plan.kc;
+        job.tile = tile;
+        job.alpha = opt.alpha;
+        for (i64 kb = 0; kb < plan.kblocks; ++kb) {
+          const i64 pc = kb * plan.kc;
+          job.kc = std::min(plan.kc, k - pc);
+          job.a = a.rows(job.m0, job.mc, pc, job.kc, abuf);
+          job.bpack = bpack + kb * block_floats + p0 * job.kc * nr;
+          job.beta = kb == 0 ? opt.beta : 1.0f;
+          const bool last = kb + 1 == plan.kblocks;
+          job.bias = last ? ep.bias : nullptr;
+          job.relu = last && ep.act == Activation::relu;
           run_block(job);
+        }
+        if (cache_act) {  // tanh / sigmoid while the block is still in cache
+          for (i64 r = 0; r < job.mc; ++r) {
+            float* out = row_of(c, job.m0 + r) + job.n_begin;
+            isa.activate(ep.act, out, out, job.n_end - job.n_begin);
+          }
         }
       }
     }
   }
+}
+
+double tile_efficiency(i64 m, i64 n) {
+  const GemmKernel& kern = pick_kernel(active_isa(), n);
+  return static_cast<double>(m) / static_cast<double>(round_up(m, kern.mr)) *
+         static_cast<double>(n) / static_cast<double>(round_up(n, kern.nr));
 }
 
 void gemm(bool trans_a, bool trans_b, i64 m, i64 n, i64 k, float alpha, const float* a, i64 lda,

@@ -12,13 +12,22 @@
 
 namespace ember::gemm {
 
-// Supplies A (M x K) one block at a time as plain rows.
+// One block of A as the micro-kernels read it: element (r, k) of the block lives at
+// data[r * ld + k] (plain rows) or, when k_major, at data[k * ld + r] (a transposed matrix read
+// in place).
+struct ABlock {
+  const float* data = nullptr;
+  i64 ld = 0;
+  bool k_major = false;
+};
+
+// Supplies A (M x K) one block at a time.
 class ASource {
  public:
   virtual ~ASource() = default;
-  // Rows m0..m0+mc, columns k0..k0+kc. Either points into the source and sets *ld to its row
-  // stride, or writes the rows to buf (row r at buf + r * kc, mc * kc floats) and sets *ld = kc.
-  virtual const float* rows(i64 m0, i64 mc, i64 k0, i64 kc, float* buf, i64* ld) const = 0;
+  // Rows m0..m0+mc, columns k0..k0+kc: either a view into the source, or rows written to buf
+  // (row r at buf + r * kc; buf holds mc * kc floats) and returned as {buf, kc, false}.
+  virtual ABlock rows(i64 m0, i64 mc, i64 k0, i64 kc, float* buf) const = 0;
 };
 
 // Supplies B (K x N) packed into panels of nr columns.
@@ -31,7 +40,7 @@ class BSource {
 };
 
 // Where C lives: row m at data + m * ld, or at data + row_offsets[m] when row_offsets is set
-// (used to scatter the rows of one stride phase of a transposed convolution).
+// (used to scatter the rows of one stride phase of a transposed convolution; needs beta == 0).
 struct Output {
   float* data = nullptr;
   i64 ld = 0;
@@ -55,10 +64,11 @@ void gemm(i64 m, i64 n, i64 k, const ASource& a, const BSource& b, const Output&
           const Epilogue& epilogue = {}, const Options& options = {});
 
 // A dense row-major matrix as the A operand; transposed means the array holds A^T (K x M).
+// Either way the micro-kernels read it in place.
 class MatrixA final : public ASource {
  public:
   MatrixA(const float* data, i64 ld, bool transposed) : data_(data), ld_(ld), trans_(transposed) {}
-  const float* rows(i64 m0, i64 mc, i64 k0, i64 kc, float* buf, i64* ld) const override;
+  ABlock rows(i64 m0, i64 mc, i64 k0, i64 kc, float* buf) const override;
 
  private:
   const float* data_;
@@ -77,6 +87,10 @@ class MatrixB final : public BSource {
   i64 ld_;
   bool trans_;
 };
+
+// Fraction of the micro-tiles' work that is useful for an m x n product (the rest computes
+// padding): lets callers pick the better of two orientations of the same product.
+double tile_efficiency(i64 m, i64 n);
 
 // BLAS-style entry point on dense row-major matrices.
 void gemm(bool trans_a, bool trans_b, i64 m, i64 n, i64 k, float alpha, const float* a, i64 lda,

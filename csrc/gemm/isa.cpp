@@ -13,6 +13,7 @@ bool cpu_supports(const std::string& name) {
   __builtin_cpu_init();
   // GCC's checks also confirm the OS saves the wider registers (XGETBV), not just CPUID bits.
   if (name == "avx2") return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+  if (name == "avx512_emulated") return cpu_supports("avx2");
   if (name == "avx512") {
     return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx2") &&
            __builtin_cpu_supports("fma");
@@ -26,6 +27,7 @@ const IsaKernels* table_for(const std::string& name) {
 #if EMBER_X86
   if (name == "avx2") return &isa_avx2();
   if (name == "avx512") return &isa_avx512();
+  if (name == "avx512_emulated") return &isa_avx512_emulated();
 #endif
   return nullptr;
 }
@@ -53,7 +55,7 @@ std::vector<std::string> supported_isas() {
 const IsaKernels& active_isa() { return *active().load(std::memory_order_acquire); }
 
 void select_isa(const std::string& name) {
-  if (name != "generic" && name != "avx2" && name != "avx512") {
+  if (name != "generic" && name != "avx2" && name != "avx512" && name != "avx512_emulated") {
     throw std::invalid_argument("EMBER_ISA: expected one of generic, avx2, avx512; received '" +
                                 name + "'");
   }

@@ -1,10 +1,10 @@
-// Kernel table for the avx512 family: AVX-512F: 8x32 tile = 16 zmm accumulators; 8 row pointers fit
-// the GPRs. CMakeLists.txt compiles this unit with the family's instruction-set flags.
+// Kernel table for the avx512 family: AVX-512F: an 8x32 tile (16 zmm accumulators) and a 12x16
+// narrow tile. CMakeLists.txt compiles this unit with the family's instruction-set flags.
+#include <immintrin.h>
+
 #include "gemm/isa_table.h"
 
 #define EMBER_VW 16
-#define EMBER_MR 8
-#define EMBER_NR 32
 
 namespace ember {
 namespace isa_avx512_impl {
@@ -16,15 +16,14 @@ namespace {
 }  // namespace isa_avx512_impl
 
 const IsaKernels& isa_avx512() {
-  static const IsaKernels table = {"avx512",
-                                   8,
-                                   32,
-                                   /*kc=*/192,
-                                   /*mc=*/192,
-                                   /*nc=*/3072,
-                                   isa_avx512_impl::microkernel,
-                                   isa_avx512_impl::activate,
-                                   isa_avx512_impl::fma_probe};
+  using namespace isa_avx512_impl;
+  // {mr, nr, kc, mc, nc, A as rows, A k-major}
+  static const IsaKernels table = {
+      "avx512",
+      {8, 32, 192, 192, 3072, microkernel<8, 32, false>, microkernel<8, 32, true>},
+      {12, 16, 256, 192, 3072, microkernel<12, 16, false>, microkernel<12, 16, true>},
+      activate,
+      fma_probe};
   return table;
 }
 

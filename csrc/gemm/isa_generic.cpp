@@ -1,10 +1,8 @@
-// Kernel table for the generic family: portable C++ (SSE2 on x86-64, NEON on Arm).
-// CMakeLists.txt compiles this unit with the family's instruction-set flags.
+// Kernel table for the generic family: portable C++ (SSE2 on x86-64, NEON on Arm): 4x8 and 8x4
+// tiles. CMakeLists.txt compiles this unit with the family's instruction-set flags.
 #include "gemm/isa_table.h"
 
 #define EMBER_VW 4
-#define EMBER_MR 4
-#define EMBER_NR 8
 
 namespace ember {
 namespace isa_generic_impl {
@@ -16,15 +14,14 @@ namespace {
 }  // namespace isa_generic_impl
 
 const IsaKernels& isa_generic() {
-  static const IsaKernels table = {"generic",
-                                   4,
-                                   8,
-                                   /*kc=*/256,
-                                   /*mc=*/128,
-                                   /*nc=*/2048,
-                                   isa_generic_impl::microkernel,
-                                   isa_generic_impl::activate,
-                                   isa_generic_impl::fma_probe};
+  using namespace isa_generic_impl;
+  // {mr, nr, kc, mc, nc, A as rows, A k-major}
+  static const IsaKernels table = {
+      "generic",
+      {4, 8, 256, 128, 2048, microkernel<4, 8, false>, microkernel<4, 8, true>},
+      {8, 4, 256, 128, 2048, microkernel<8, 4, false>, microkernel<8, 4, true>},
+      activate,
+      fma_probe};
   return table;
 }
 

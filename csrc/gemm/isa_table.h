@@ -17,25 +17,36 @@ enum class Activation : int { linear = 0, relu = 1, tanh = 2, sigmoid = 3 };
 // One register tile of C = alpha * A * B + beta * C (+ bias, relu).
 struct MicroKernelArgs {
   i64 kc;          // depth of this k-block
-  const float* a;  // mr rows, row r at a + r * lda, kc floats each
-  i64 lda;
+  const float* a;  // A: mr rows of kc floats at a + r * lda (row kernels), or kc groups of
+  i64 lda;         //    mr floats at a + k * lda (k-major kernels)
   const float* b;  // packed panel: kc rows of nr floats, 64-byte aligned
   float* c;        // mr x nr tile, row stride ldc
   i64 ldc;
   float alpha;
   float beta;         // 0 means C is not read (it may hold NaN)
-  const float* bias;  // nr values added to every row, or null
+  const float* bias;  // n_valid values added to every row, or null
   bool relu;          // clamp negatives to 0 after the bias (NaN passes through)
+  int m_valid;        // rows of the tile to store (the rest of A is padding)
+  int n_valid;        // columns of the tile to store and of C/bias to read
+};
+
+using MicroKernel = void (*)(const MicroKernelArgs& args);
+
+// A micro-tile shape with its cache blocking and its two A layouts.
+struct GemmKernel {
+  int mr;                // micro-tile rows
+  int nr;                // micro-tile columns (a multiple of the vector width)
+  i64 kc;                // k-block depth: a packed B panel of kc x nr stays in L1
+  i64 mc;                // rows of A per block: mc x kc stays in L2
+  i64 nc;                // columns of B per block: kc x nc stays in L3
+  MicroKernel a_rows;    // A handed over as plain rows
+  MicroKernel a_kmajor;  // A handed over k-major (a transposed matrix, read in place)
 };
 
 struct IsaKernels {
-  const char* name;  // "generic", "avx2", "avx512"
-  int mr;            // micro-tile rows
-  int nr;            // micro-tile columns (a multiple of the vector width)
-  i64 kc;            // k-block depth: a packed B panel of kc x nr stays in L1
-  i64 mc;            // rows of A per block: mc x kc stays in L2
-  i64 nc;            // columns of B per block: kc x nc stays in L3
-  void (*microkernel)(const MicroKernelArgs& args);
+  const char* name;   // "generic", "avx2", "avx512"
+  GemmKernel wide;    // the fast tile for most shapes
+  GemmKernel narrow;  // one vector wide: for C with few columns (e.g. 6 output channels)
   // y[i] = act(x[i]) for i < n; x == y is allowed.
   void (*activate)(Activation act, const float* x, float* y, i64 n);
   // Runs `iterations` rounds of independent FMAs in registers; returns the flops done.
@@ -45,5 +56,6 @@ struct IsaKernels {
 const IsaKernels& isa_generic();
 const IsaKernels& isa_avx2();
 const IsaKernels& isa_avx512();
+const IsaKernels& isa_avx512_emulated();  // tests only: avx512 shapes on AVX2
 
 }  // namespace ember

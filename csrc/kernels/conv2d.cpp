@@ -1,76 +1,18 @@
 #include "kernels/conv2d.h"
 
 #include <algorithm>
-#include <cstring>
 #include <vector>
 
+#include "common/copy.h"
 #include "common/parallel.h"
 #include "common/workspace.h"
 #include "gemm/gemm.h"
+#include "gemm/isa.h"
+#include "kernels/im2col.h"
 #include "kernels/reduce.h"
 
 namespace ember {
 namespace {
-
-void zero(float* p, i64 n) {
-  if (n > 0) std::memset(p, 0, static_cast<std::size_t>(n) * sizeof(float));
-}
-
-void copy(float* dst, const float* src, i64 n) {
-  if (n > 0) std::memcpy(dst, src, static_cast<std::size_t>(n) * sizeof(float));
-}
-
-// Writes im2col(x)[pixel][k0 .. k0+len) to dst. An NHWC im2col row is, per kernel row ky, a
-// contiguous run of kernel_w * in_c input values (dilation 1), so this is mostly memcpy.
-void im2col_segment(const Conv2dShape& s, const float* x, i64 pixel, i64 k0, i64 len, float* dst) {
-  const i64 plane = s.out_h * s.out_w;
-  const i64 n = pixel / plane;
-  const i64 rem = pixel - n * plane;
-  const i64 oy = rem / s.out_w;
-  const i64 ox = rem - oy * s.out_w;
-  const i64 iy0 = oy * s.stride_h - s.pad_top;
-  const i64 ix0 = ox * s.stride_w - s.pad_left;
-  const i64 channels = s.in_c;
-  const i64 row_len = s.kernel_w * channels;
-  const float* image = x + n * s.in_h * s.in_w * channels;
-
-  i64 k = k0;
-  const i64 end = k0 + len;
-  while (k < end) {
-    const i64 ky = k / row_len;
-    const i64 pos = k - ky * row_len;
-    const i64 stop = std::min(row_len, pos + (end - k));
-    const i64 iy = iy0 + ky * s.dilation_h;
-    if (iy < 0 || iy >= s.in_h) {
-      zero(dst, stop - pos);
-    } else if (s.dilation_w == 1) {
-      // Positions [pos, stop) read input columns ix0 + p / C; columns outside [0, in_w) are
-      // padding.
-      const float* src = image + (iy * s.in_w + ix0) * channels;
-      const i64 lo = std::clamp(-ix0 * channels, pos, stop);
-      const i64 hi = std::clamp((s.in_w - ix0) * channels, lo, stop);
-      zero(dst, lo - pos);
-      copy(dst + (lo - pos), src + lo, hi - lo);
-      zero(dst + (hi - pos), stop - hi);
-    } else {
-      i64 p = pos;
-      while (p < stop) {
-        const i64 kx = p / channels;
-        const i64 c = p - kx * channels;
-        const i64 run = std::min(channels - c, stop - p);
-        const i64 ix = ix0 + kx * s.dilation_w;
-        if (ix < 0 || ix >= s.in_w) {
-          zero(dst + (p - pos), run);
-        } else {
-          copy(dst + (p - pos), image + (iy * s.in_w + ix) * channels + c, run);
-        }
-        p += run;
-      }
-    }
-    dst += stop - pos;
-    k += stop - pos;
-  }
-}
 
 bool is_pointwise(const Conv2dShape& s) {
   return s.kernel_h == 1 && s.kernel_w == 1 && s.stride_h == 1 && s.stride_w == 1 &&
@@ -80,49 +22,23 @@ bool is_pointwise(const Conv2dShape& s) {
 // Forward A operand: rows of im2col(x), copied from the image block by block.
 class ImageRows final : public gemm::ASource {
  public:
-  ImageRows(const Conv2dShape& s, const float* x) : s_(s), x_(x) {}
-  const float* rows(i64 m0, i64 mc, i64 k0, i64 kc, float* buf, i64* ld) const override {
-    if (is_pointwise(s_)) {  // a 1x1 stride-1 convolution reads the image as it is
-      *ld = s_.in_c;
-      return x_ + m0 * s_.in_c + k0;
-    }
-    for (i64 r = 0; r < mc; ++r) im2col_segment(s_, x_, m0 + r, k0, kc, buf + r * kc);
-    *ld = kc;
-    return buf;
+  ImageRows(const Conv2dShape& s, const float* x) : s_(s), x_(x), im2col_(s, x) {}
+  gemm::ABlock rows(i64 m0, i64 mc, i64 k0, i64 kc, float* buf) const override {
+    if (is_pointwise(s_)) return {x_ + m0 * s_.in_c + k0, s_.in_c, false};  // the image itself
+    im2col_.rows(m0, mc, k0, kc, buf, kc);
+    return {buf, kc, false};
   }
 
  private:
   const Conv2dShape& s_;
   const float* x_;
+  Im2col im2col_;
 };
 
-// Weight-gradient B operand: im2col(x) itself (pixels x patch), for the pixels of one chunk.
-class ImageColumns final : public gemm::BSource {
- public:
-  ImageColumns(const Conv2dShape& s, const float* x, i64 first_pixel)
-      : s_(s), x_(x), first_pixel_(first_pixel) {}
-  void pack(i64 k0, i64 kc, i64 n0, i64 nc, int nr, float* dst) const override {
-    float* row = thread_workspace(WorkspaceSlot::kernel2, nc);
-    const i64 panels = ceil_div(nc, nr);
-    for (i64 k = 0; k < kc; ++k) {
-      im2col_segment(s_, x_, first_pixel_ + k0 + k, n0, nc, row);
-      for (i64 p = 0; p < panels; ++p) {
-        const i64 width = std::min<i64>(nr, nc - p * nr);
-        float* out = dst + p * kc * nr + k * nr;
-        copy(out, row + p * nr, width);
-        zero(out + width, nr - width);
-      }
-    }
-  }
+// ---- input gradient, many channels: one gather GEMM per stride phase --------------------
 
- private:
-  const Conv2dShape& s_;
-  const float* x_;
-  i64 first_pixel_;
-};
-
-// One stride phase of the input gradient: the input pixels (iy, ix) with iy % stride_h == py and
-// ix % stride_w == px receive gradient only through the kernel taps listed here.
+// The input pixels (iy, ix) with iy % stride_h == py and ix % stride_w == px receive gradient
+// only through the kernel taps listed here.
 struct Phase {
   i64 py, px;
   i64 rows_h, rows_w;  // pixels of this phase per image, along each axis
@@ -140,49 +56,59 @@ std::vector<i64> phase_taps(i64 phase, i64 pad, i64 kernel, i64 stride, i64 dila
   return taps;
 }
 
-// Input-gradient A operand for one phase: row = input pixel, columns = (tap, out channel), the
-// values dy at the output pixel that tap connects to (zero where it falls outside).
+// A operand for one phase: row = input pixel, columns = (tap, out channel): dy at the output
+// pixel the tap connects to, or zero where that falls outside.
 class GradRows final : public gemm::ASource {
  public:
   GradRows(const Conv2dShape& s, const Phase& ph, const float* dy) : s_(s), ph_(ph), dy_(dy) {}
-  const float* rows(i64 m0, i64 mc, i64 k0, i64 kc, float* buf, i64* ld) const override {
+  gemm::ABlock rows(i64 m0, i64 mc, i64 k0, i64 kc, float* buf) const override {
     const i64 oc = s_.out_c;
     const i64 ntx = static_cast<i64>(ph_.taps_x.size());
+    // Runs of the column range: (tap, first channel, length), once per block.
+    struct Run {
+      i64 dy_off, dx_off;  // tap offsets (ky * dilation_h, kx * dilation_w)
+      i64 o, len, out;
+    };
+    thread_local std::vector<Run> runs;
+    runs.clear();
+    for (i64 k = k0; k < k0 + kc;) {
+      const i64 t = k / oc;
+      const i64 o = k - t * oc;
+      const i64 len = std::min(oc - o, k0 + kc - k);
+      runs.push_back({ph_.taps_y[t / ntx] * s_.dilation_h, ph_.taps_x[t % ntx] * s_.dilation_w, o,
+                      len, k - k0});
+      k += len;
+    }
+    const i64 plane = ph_.rows();
+    i64 n = m0 / plane;
+    i64 i = (m0 - n * plane) / ph_.rows_w;
+    i64 j = m0 - n * plane - i * ph_.rows_w;
     for (i64 r = 0; r < mc; ++r) {
-      const i64 row = m0 + r;
-      const i64 n = row / ph_.rows();
-      const i64 rem = row - n * ph_.rows();
-      const i64 i = rem / ph_.rows_w;
-      const i64 j = rem - i * ph_.rows_w;
-      const i64 iy = ph_.py + i * s_.stride_h;
-      const i64 ix = ph_.px + j * s_.stride_w;
       const float* image = dy_ + n * s_.out_h * s_.out_w * oc;
+      // Offsets into the padded input; the phase makes them multiples of the strides.
+      const i64 ty = ph_.py + i * s_.stride_h + s_.pad_top;
+      const i64 tx = ph_.px + j * s_.stride_w + s_.pad_left;
       float* dst = buf + r * kc;
-      i64 k = k0;
-      const i64 end = k0 + kc;
-      while (k < end) {
-        const i64 t = k / oc;
-        const i64 o = k - t * oc;
-        const i64 run = std::min(oc - o, end - k);
-        const i64 ky = ph_.taps_y[t / ntx];
-        const i64 kx = ph_.taps_x[t % ntx];
-        // Exact divisions: the phase was built so these offsets are multiples of the stride.
-        const i64 oy = (iy + s_.pad_top - ky * s_.dilation_h) / s_.stride_h;
-        const i64 ox = (ix + s_.pad_left - kx * s_.dilation_w) / s_.stride_w;
-        const bool inside = iy + s_.pad_top - ky * s_.dilation_h >= 0 &&
-                            ix + s_.pad_left - kx * s_.dilation_w >= 0 && oy < s_.out_h &&
-                            ox < s_.out_w;
-        if (inside) {
-          copy(dst, image + (oy * s_.out_w + ox) * oc + o, run);
+      for (const Run& run : runs) {
+        const i64 y = ty - run.dy_off;
+        const i64 x = tx - run.dx_off;
+        const i64 oy = y / s_.stride_h;
+        const i64 ox = x / s_.stride_w;
+        if (y >= 0 && x >= 0 && oy < s_.out_h && ox < s_.out_w) {
+          copy_floats(dst + run.out, image + (oy * s_.out_w + ox) * oc + run.o, run.len);
         } else {
-          zero(dst, run);
+          zero_floats(dst + run.out, run.len);
         }
-        dst += run;
-        k += run;
+      }
+      if (++j == ph_.rows_w) {
+        j = 0;
+        if (++i == ph_.rows_h) {
+          i = 0;
+          ++n;
+        }
       }
     }
-    *ld = kc;
-    return buf;
+    return {buf, kc, false};
   }
 
  private:
@@ -191,7 +117,7 @@ class GradRows final : public gemm::ASource {
   const float* dy_;
 };
 
-// Input-gradient B operand for one phase: B[(tap, o)][c] = W[ky][kx][c][o].
+// B operand for one phase: B[(tap, o)][c] = W[ky][kx][c][o].
 class FilterTaps final : public gemm::BSource {
  public:
   FilterTaps(const Conv2dShape& s, const Phase& ph, const float* w) : s_(s), ph_(ph), w_(w) {}
@@ -207,8 +133,8 @@ class FilterTaps final : public gemm::BSource {
         const i64 tap = ph_.taps_y[t / ntx] * s_.kernel_w + ph_.taps_x[t % ntx];
         const float* src = w_ + (tap * s_.in_c + n0 + p * nr) * oc + o;
         float* out = panel + k * nr;
-        for (i64 j = 0; j < width; ++j) out[j] = src[j * oc];
-        zero(out + width, nr - width);
+        for (i64 c = 0; c < width; ++c) out[c] = src[c * oc];
+        zero_floats(out + width, nr - width);
       }
     }
   }
@@ -219,22 +145,7 @@ class FilterTaps final : public gemm::BSource {
   const float* w_;
 };
 
-}  // namespace
-
-void conv2d_forward(const Conv2dShape& s, const float* x, const float* w, const float* bias,
-                    Activation act, float* y) {
-  const ImageRows a(s, x);
-  const gemm::MatrixB b(w, s.out_c, false);
-  gemm::Output out;
-  out.data = y;
-  out.ld = s.out_c;
-  gemm::Epilogue ep;
-  ep.bias = bias;
-  ep.act = act;
-  gemm::gemm(s.out_pixels(), s.out_c, s.patch_size(), a, b, out, ep);
-}
-
-void conv2d_backward_input(const Conv2dShape& s, const float* dy, const float* w, float* dx) {
+void backward_input_by_phases(const Conv2dShape& s, const float* dy, const float* w, float* dx) {
   const i64 channels = s.in_c;
   thread_local std::vector<i64> row_offsets;
   for (i64 py = 0; py < s.stride_h; ++py) {
@@ -252,17 +163,15 @@ void conv2d_backward_input(const Conv2dShape& s, const float* dy, const float* w
       gemm::Output out;
       out.data = dx;
       out.ld = channels;
-      const bool single_phase = s.stride_h == 1 && s.stride_w == 1;
-      if (!single_phase) {
+      if (s.stride_h != 1 || s.stride_w != 1) {
         row_offsets.resize(static_cast<std::size_t>(rows));
-        i64 r = 0;
+        std::size_t r = 0;
         for (i64 n = 0; n < s.batch; ++n) {
           for (i64 i = 0; i < ph.rows_h; ++i) {
             for (i64 j = 0; j < ph.rows_w; ++j) {
               const i64 iy = py + i * s.stride_h;
               const i64 ix = px + j * s.stride_w;
-              row_offsets[static_cast<std::size_t>(r++)] =
-                  ((n * s.in_h + iy) * s.in_w + ix) * channels;
+              row_offsets[r++] = ((n * s.in_h + iy) * s.in_w + ix) * channels;
             }
           }
         }
@@ -276,37 +185,165 @@ void conv2d_backward_input(const Conv2dShape& s, const float* dy, const float* w
   }
 }
 
+// ---- input gradient, few channels: columns W @ dy^T, then col2im ------------------------
+
+// Output row that input row i reads through each kernel row k (or -1), for every i and k.
+std::vector<i64> tap_rows(i64 in, i64 out, i64 kernel, i64 stride, i64 dilation, i64 pad) {
+  std::vector<i64> src(static_cast<std::size_t>(in * kernel), -1);
+  for (i64 i = 0; i < in; ++i) {
+    for (i64 k = 0; k < kernel; ++k) {
+      const i64 y = i + pad - k * dilation;
+      if (y >= 0 && y % stride == 0 && y / stride < out) src[i * kernel + k] = y / stride;
+    }
+  }
+  return src;
+}
+
+// For kernel column kx: the input columns ix = first + j * stride (j < count) that read output
+// column first_out + j through it.
+struct TapColumns {
+  i64 first, count, first_out;
+};
+
+TapColumns tap_columns(const Conv2dShape& s, i64 kx) {
+  TapColumns t{0, 0, 0};
+  const i64 shift = s.pad_left - kx * s.dilation_w;  // ix + shift = ox * stride
+  i64 ix = std::max<i64>(0, -shift);
+  while (ix < s.in_w && (ix + shift) % s.stride_w != 0) ++ix;
+  if (ix >= s.in_w) return t;
+  t.first = ix;
+  t.first_out = (ix + shift) / s.stride_w;
+  t.count = std::max<i64>(0, std::min(ceil_div(s.in_w - ix, s.stride_w), s.out_w - t.first_out));
+  return t;
+}
+
+void backward_input_by_columns(const Conv2dShape& s, const float* dy, const float* w, float* dx) {
+  const i64 patch = s.patch_size();  // kh * kw * in_c rows of the columns matrix
+  const i64 plane_out = s.out_h * s.out_w;
+  const i64 c = s.in_c;
+  // Images per block so that the columns (about 1 MB) are still in cache for the col2im.
+  const i64 images =
+      std::clamp<i64>((i64{1} << 18) / std::max<i64>(plane_out * patch, 1), 1, s.batch);
+  float* cols = thread_workspace(WorkspaceSlot::kernel0, images * plane_out * patch);
+  const std::vector<i64> rows_y =
+      tap_rows(s.in_h, s.out_h, s.kernel_h, s.stride_h, s.dilation_h, s.pad_top);
+  std::vector<TapColumns> cols_x(static_cast<std::size_t>(s.kernel_w));
+  for (i64 kx = 0; kx < s.kernel_w; ++kx) cols_x[static_cast<std::size_t>(kx)] = tap_columns(s, kx);
+
+  for (i64 n0 = 0; n0 < s.batch; n0 += images) {
+    const i64 count = std::min(images, s.batch - n0);
+    const i64 ld = count * plane_out;
+    // cols (patch x pixels) = W (patch x out_c) @ dy^T: each row is one (tap, channel) plane.
+    gemm::gemm(false, true, patch, ld, s.out_c, 1.0f, w, s.out_c, dy + n0 * plane_out * s.out_c,
+               s.out_c, 0.0f, cols, ld);
+    // col2im as a gather: each input row adds the shifted output rows of its taps.
+    const i64 rows = count * s.in_h;
+    const int threads = threads_for(rows * s.in_w * patch);
+#pragma omp parallel for schedule(static) num_threads(threads) if (threads > 1)
+    for (i64 row = 0; row < rows; ++row) {
+      const i64 n = row / s.in_h;
+      const i64 iy = row - n * s.in_h;
+      float* out = dx + ((n0 + n) * s.in_h + iy) * s.in_w * c;
+      zero_floats(out, s.in_w * c);
+      for (i64 ky = 0; ky < s.kernel_h; ++ky) {
+        const i64 oy = rows_y[static_cast<std::size_t>(iy * s.kernel_h + ky)];
+        if (oy < 0) continue;
+        for (i64 kx = 0; kx < s.kernel_w; ++kx) {
+          const TapColumns& t = cols_x[static_cast<std::size_t>(kx)];
+          for (i64 ch = 0; ch < c; ++ch) {
+            const float* src = cols + ((ky * s.kernel_w + kx) * c + ch) * ld + n * plane_out +
+                               oy * s.out_w + t.first_out;
+            float* dst = out + t.first * c + ch;
+            const i64 step = s.stride_w * c;
+            if (step == 1) {  // one channel, stride 1: a contiguous, vectorized add
+              for (i64 j = 0; j < t.count; ++j) dst[j] += src[j];
+            } else {
+              for (i64 j = 0; j < t.count; ++j) dst[j * step] += src[j];
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+// ---- weight gradient --------------------------------------------------------------------
+
+// Pixels per im2col sub-block: about 1 MB of columns, at least 64 pixels.
+i64 subblock_pixels(i64 patch) { return std::max<i64>(64, (i64{1} << 18) / patch); }
+
+}  // namespace
+
+void conv2d_forward(const Conv2dShape& s, const float* x, const float* w, const float* bias,
+                    Activation act, float* y) {
+  const ImageRows a(s, x);
+  const gemm::MatrixB b(w, s.out_c, false);
+  gemm::Output out;
+  out.data = y;
+  out.ld = s.out_c;
+  gemm::Epilogue ep;
+  ep.bias = bias;
+  ep.act = act;
+  gemm::gemm(s.out_pixels(), s.out_c, s.patch_size(), a, b, out, ep);
+}
+
+void conv2d_backward_input(const Conv2dShape& s, const float* dy, const float* w, float* dx) {
+  // With fewer channels than a micro-tile is wide, the phase GEMM (N = in_c) would mostly
+  // compute padding; the column form has N = kh * kw * in_c instead.
+  if (s.in_c < active_isa().wide.nr) {
+    backward_input_by_columns(s, dy, w, dx);
+  } else {
+    backward_input_by_phases(s, dy, w, dx);
+  }
+}
+
 void conv2d_backward_weight(const Conv2dShape& s, const float* x, const float* dy, float* dw) {
   const i64 pixels = s.out_pixels();
   const i64 patch = s.patch_size();
   const i64 oc = s.out_c;
-  const i64 chunks = fixed_chunks(pixels, 512);
+  const i64 tile = oc * patch;  // one chunk's partial dW
+  // Chunks reduce in a fixed order; their count depends on the shape only (at most 16, and
+  // at most 32 MB of partial sums).
+  const i64 chunks =
+      std::clamp<i64>(std::min(fixed_chunks(pixels, 512), (i64{1} << 23) / tile), 1, 16);
   const i64 chunk_rows = ceil_div(pixels, chunks);
-  const i64 tile = oc * patch;  // one chunk's dW^T (out_c x patch)
+  const i64 sub = subblock_pixels(patch);
   float* partial = thread_workspace(WorkspaceSlot::kernel0, chunks * tile);
+  // dW (patch x out_c) = im2col^T @ dy, or its transpose dy^T @ im2col: whichever wastes less
+  // of the micro-tiles. Both read the transposed operand in place (k-major).
+  const bool transposed = gemm::tile_efficiency(oc, patch) > gemm::tile_efficiency(patch, oc);
+  const Im2col im2col(s, x);
 
   auto run_chunk = [&](i64 c, bool parallel) {
     const i64 p0 = c * chunk_rows;
-    const i64 rows = std::min(chunk_rows, pixels - p0);
-    // dW^T (out_c x patch) = dy^T (out_c x rows) @ im2col(x) (rows x patch)
-    const gemm::MatrixA a(dy + p0 * oc, oc, true);
-    const ImageColumns b(s, x, p0);
-    gemm::Output out;
-    out.data = partial + c * tile;
-    out.ld = patch;
-    gemm::Options opt;
-    opt.parallel = parallel;
-    gemm::gemm(oc, patch, rows, a, b, out, {}, opt);
+    const i64 p1 = std::min(pixels, p0 + chunk_rows);
+    float* cols = thread_workspace(WorkspaceSlot::kernel1, sub * patch);
+    for (i64 q = p0; q < p1; q += sub) {
+      const i64 rows = std::min(sub, p1 - q);
+      im2col.rows(q, rows, 0, patch, cols, patch);
+      const float beta = q == p0 ? 0.0f : 1.0f;
+      float* out = partial + c * tile;
+      if (transposed) {
+        gemm::gemm(true, false, oc, patch, rows, 1.0f, dy + q * oc, oc, cols, patch, beta, out,
+                   patch, {}, parallel);
+      } else {
+        gemm::gemm(true, false, patch, oc, rows, 1.0f, cols, patch, dy + q * oc, oc, beta, out, oc,
+                   {}, parallel);
+      }
+    }
   };
   const int threads = std::min<i64>(threads_for(pixels * patch * oc), chunks);
-  if (threads > 1) {
+  if (threads > 1 && chunks >= threads) {
 #pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
     for (i64 c = 0; c < chunks; ++c) run_chunk(c, false);
   } else {
     for (i64 c = 0; c < chunks; ++c) run_chunk(c, true);
   }
-  // dW[k][o] = sum over chunks of partial[c][o][k], chunks added in order.
-  sum_slices_transposed(partial, chunks, oc, patch, dw);
+  if (transposed) {
+    sum_slices_transposed(partial, chunks, oc, patch, dw);
+  } else {
+    sum_slices(partial, chunks, tile, dw);
+  }
 }
 
 void conv2d_backward_bias(const Conv2dShape& s, const float* dy, float* db) {

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <vector>
 
 #include "common/parallel.h"
 
@@ -10,60 +11,105 @@ namespace {
 
 using std::int32_t;
 
-// Window of output index o along one axis, clipped to the input: [begin, end).
+// A half-open range of input cells (a window) or of output cells (the windows covering one
+// input cell).
 struct Span {
   i64 begin, end;
 };
 
-Span window(i64 o, i64 stride, i64 pad, i64 size, i64 in) {
-  const i64 start = o * stride - pad;
-  return {std::max<i64>(start, 0), std::min(start + size, in)};
+// Window of each output index along one axis, clipped to the input.
+std::vector<Span> windows(i64 out, i64 stride, i64 pad, i64 size, i64 in) {
+  std::vector<Span> w(static_cast<std::size_t>(out));
+  for (i64 o = 0; o < out; ++o) {
+    const i64 start = o * stride - pad;
+    w[static_cast<std::size_t>(o)] = {std::max<i64>(start, 0), std::min(start + size, in)};
+  }
+  return w;
 }
 
-// Output indices whose window covers input index i: [first, last].
-Span covering(i64 i, i64 stride, i64 pad, i64 size, i64 out) {
-  const i64 hi = i + pad;        // o * stride <= hi
-  const i64 lo = hi - size + 1;  // o * stride >= lo
-  i64 first = lo <= 0 ? 0 : ceil_div(lo, stride);
-  i64 last = std::min(out - 1, hi / stride);
-  return {first, last};
+// Output indices whose window covers each input index along one axis.
+std::vector<Span> coverage(i64 in, i64 out, i64 stride, i64 pad, i64 size) {
+  std::vector<Span> cover(static_cast<std::size_t>(in), Span{0, 0});
+  for (i64 o = 0; o < out; ++o) {
+    const i64 start = o * stride - pad;
+    for (i64 i = std::max<i64>(start, 0); i < std::min(start + size, in); ++i) {
+      Span& c = cover[static_cast<std::size_t>(i)];
+      if (c.end == 0) c.begin = o;
+      c.end = o + 1;
+    }
+  }
+  return cover;
 }
 
 // Takes v when it is larger, or NaN over a number: NaN propagates, and the first one wins.
 inline bool takes(float v, float best) { return v > best || (v != v && best == best); }
+
+// One window cell into the running maximum (and its position) of every channel. The restrict
+// pointers let the compiler vectorize without runtime overlap checks.
+void update_max(const float* __restrict v, float* __restrict best, i64 c) {
+  for (i64 k = 0; k < c; ++k) best[k] = takes(v[k], best[k]) ? v[k] : best[k];
+}
+
+void update_max(const float* __restrict v, float* __restrict best, int32_t* __restrict where,
+                int32_t cell, i64 c) {
+  for (i64 k = 0; k < c; ++k) {
+    const float vk = v[k];
+    const float bk = best[k];
+    const bool take = takes(vk, bk);
+    best[k] = take ? vk : bk;
+    where[k] = take ? cell : where[k];
+  }
+}
+
+struct Geometry {
+  std::vector<Span> win_y, win_x;      // forward windows
+  std::vector<Span> cover_y, cover_x;  // backward coverage
+};
+
+Geometry forward_geometry(const Pool2dShape& s) {
+  return {windows(s.out_h, s.stride_h, s.pad_top, s.pool_h, s.in_h),
+          windows(s.out_w, s.stride_w, s.pad_left, s.pool_w, s.in_w),
+          {},
+          {}};
+}
+
+Geometry backward_geometry(const Pool2dShape& s) {
+  Geometry g = forward_geometry(s);
+  g.cover_y = coverage(s.in_h, s.out_h, s.stride_h, s.pad_top, s.pool_h);
+  g.cover_x = coverage(s.in_w, s.out_w, s.stride_w, s.pad_left, s.pool_w);
+  return g;
+}
+
+i64 cells(const Span& a, const Span& b) { return (a.end - a.begin) * (b.end - b.begin); }
 
 }  // namespace
 
 void max_pool2d_forward(const Pool2dShape& s, const float* x, float* y, int32_t* indices) {
   const i64 c = s.channels;
   const i64 rows = s.batch * s.out_h;
+  const Geometry g = forward_geometry(s);
   const int threads = threads_for(s.output_size() * s.pool_h * s.pool_w);
 #pragma omp parallel for schedule(static) num_threads(threads) if (threads > 1)
   for (i64 row = 0; row < rows; ++row) {
     const i64 n = row / s.out_h;
-    const i64 oy = row - n * s.out_h;
-    const Span sy = window(oy, s.stride_h, s.pad_top, s.pool_h, s.in_h);
+    const Span sy = g.win_y[static_cast<std::size_t>(row - n * s.out_h)];
     const float* image = x + n * s.in_h * s.in_w * c;
     for (i64 ox = 0; ox < s.out_w; ++ox) {
-      const Span sx = window(ox, s.stride_w, s.pad_left, s.pool_w, s.in_w);
+      const Span sx = g.win_x[static_cast<std::size_t>(ox)];
       const i64 o = (row * s.out_w + ox) * c;
       float* best = y + o;
-      int32_t* where = indices != nullptr ? indices + o : nullptr;
       const int32_t first = static_cast<int32_t>(sy.begin * s.in_w + sx.begin);
       std::memcpy(best, image + first * c, static_cast<std::size_t>(c) * sizeof(float));
+      int32_t* where = indices != nullptr ? indices + o : nullptr;
       if (where != nullptr) std::fill(where, where + c, first);
       for (i64 iy = sy.begin; iy < sy.end; ++iy) {
         for (i64 ix = (iy == sy.begin ? sx.begin + 1 : sx.begin); ix < sx.end; ++ix) {
           const int32_t cell = static_cast<int32_t>(iy * s.in_w + ix);
           const float* v = image + cell * c;
           if (where != nullptr) {
-            for (i64 k = 0; k < c; ++k) {
-              const bool take = takes(v[k], best[k]);
-              best[k] = take ? v[k] : best[k];
-              where[k] = take ? cell : where[k];
-            }
+            update_max(v, best, where, cell, c);
           } else {
-            for (i64 k = 0; k < c; ++k) best[k] = takes(v[k], best[k]) ? v[k] : best[k];
+            update_max(v, best, c);
           }
         }
       }
@@ -74,25 +120,39 @@ void max_pool2d_forward(const Pool2dShape& s, const float* x, float* y, int32_t*
 void max_pool2d_backward(const Pool2dShape& s, const float* dy, const int32_t* indices, float* dx) {
   const i64 c = s.channels;
   const i64 rows = s.batch * s.in_h;
+  const Geometry g = backward_geometry(s);
   const int threads = threads_for(s.input_size() * 2);
 #pragma omp parallel for schedule(static) num_threads(threads) if (threads > 1)
   for (i64 row = 0; row < rows; ++row) {
     const i64 n = row / s.in_h;
     const i64 iy = row - n * s.in_h;
-    const Span oys = covering(iy, s.stride_h, s.pad_top, s.pool_h, s.out_h);
+    const Span oys = g.cover_y[static_cast<std::size_t>(iy)];
     for (i64 ix = 0; ix < s.in_w; ++ix) {
       float* out = dx + (row * s.in_w + ix) * c;
-      std::fill(out, out + c, 0.0f);
-      const Span oxs = covering(ix, s.stride_w, s.pad_left, s.pool_w, s.out_w);
+      const Span oxs = g.cover_x[static_cast<std::size_t>(ix)];
       const int32_t cell = static_cast<int32_t>(iy * s.in_w + ix);
-      for (i64 oy = oys.begin; oy <= oys.end; ++oy) {
-        for (i64 ox = oxs.begin; ox <= oxs.end; ++ox) {
+      bool first = true;
+      for (i64 oy = oys.begin; oy < oys.end; ++oy) {
+        for (i64 ox = oxs.begin; ox < oxs.end; ++ox) {
           const i64 o = ((n * s.out_h + oy) * s.out_w + ox) * c;
-          const float* g = dy + o;
+          const float* grad = dy + o;
           const int32_t* at = indices + o;
-          for (i64 k = 0; k < c; ++k) out[k] += at[k] == cell ? g[k] : 0.0f;
+          // Unconditional loads keep these loops branch-free, so they vectorize.
+          if (first) {
+            for (i64 k = 0; k < c; ++k) {
+              const float gk = grad[k];
+              out[k] = at[k] == cell ? gk : 0.0f;
+            }
+            first = false;
+          } else {
+            for (i64 k = 0; k < c; ++k) {
+              const float gk = grad[k];
+              out[k] += at[k] == cell ? gk : 0.0f;
+            }
+          }
         }
       }
+      if (first) std::fill(out, out + c, 0.0f);  // no window covers this cell
     }
   }
 }
@@ -100,24 +160,25 @@ void max_pool2d_backward(const Pool2dShape& s, const float* dy, const int32_t* i
 void avg_pool2d_forward(const Pool2dShape& s, const float* x, float* y) {
   const i64 c = s.channels;
   const i64 rows = s.batch * s.out_h;
+  const Geometry g = forward_geometry(s);
   const int threads = threads_for(s.output_size() * s.pool_h * s.pool_w);
 #pragma omp parallel for schedule(static) num_threads(threads) if (threads > 1)
   for (i64 row = 0; row < rows; ++row) {
     const i64 n = row / s.out_h;
-    const i64 oy = row - n * s.out_h;
-    const Span sy = window(oy, s.stride_h, s.pad_top, s.pool_h, s.in_h);
+    const Span sy = g.win_y[static_cast<std::size_t>(row - n * s.out_h)];
     const float* image = x + n * s.in_h * s.in_w * c;
     for (i64 ox = 0; ox < s.out_w; ++ox) {
-      const Span sx = window(ox, s.stride_w, s.pad_left, s.pool_w, s.in_w);
+      const Span sx = g.win_x[static_cast<std::size_t>(ox)];
       float* out = y + (row * s.out_w + ox) * c;
-      std::fill(out, out + c, 0.0f);
+      const float* first = image + (sy.begin * s.in_w + sx.begin) * c;
+      std::memcpy(out, first, static_cast<std::size_t>(c) * sizeof(float));
       for (i64 iy = sy.begin; iy < sy.end; ++iy) {
-        for (i64 ix = sx.begin; ix < sx.end; ++ix) {
+        for (i64 ix = (iy == sy.begin ? sx.begin + 1 : sx.begin); ix < sx.end; ++ix) {
           const float* v = image + (iy * s.in_w + ix) * c;
           for (i64 k = 0; k < c; ++k) out[k] += v[k];
         }
       }
-      const float scale = 1.0f / static_cast<float>((sy.end - sy.begin) * (sx.end - sx.begin));
+      const float scale = 1.0f / static_cast<float>(cells(sy, sx));
       for (i64 k = 0; k < c; ++k) out[k] *= scale;
     }
   }
@@ -126,25 +187,32 @@ void avg_pool2d_forward(const Pool2dShape& s, const float* x, float* y) {
 void avg_pool2d_backward(const Pool2dShape& s, const float* dy, float* dx) {
   const i64 c = s.channels;
   const i64 rows = s.batch * s.in_h;
+  const Geometry g = backward_geometry(s);
   const int threads = threads_for(s.input_size() * 2);
 #pragma omp parallel for schedule(static) num_threads(threads) if (threads > 1)
   for (i64 row = 0; row < rows; ++row) {
     const i64 n = row / s.in_h;
     const i64 iy = row - n * s.in_h;
-    const Span oys = covering(iy, s.stride_h, s.pad_top, s.pool_h, s.out_h);
+    const Span oys = g.cover_y[static_cast<std::size_t>(iy)];
     for (i64 ix = 0; ix < s.in_w; ++ix) {
       float* out = dx + (row * s.in_w + ix) * c;
-      std::fill(out, out + c, 0.0f);
-      const Span oxs = covering(ix, s.stride_w, s.pad_left, s.pool_w, s.out_w);
-      for (i64 oy = oys.begin; oy <= oys.end; ++oy) {
-        const Span sy = window(oy, s.stride_h, s.pad_top, s.pool_h, s.in_h);
-        for (i64 ox = oxs.begin; ox <= oxs.end; ++ox) {
-          const Span sx = window(ox, s.stride_w, s.pad_left, s.pool_w, s.in_w);
-          const float scale = 1.0f / static_cast<float>((sy.end - sy.begin) * (sx.end - sx.begin));
-          const float* g = dy + ((n * s.out_h + oy) * s.out_w + ox) * c;
-          for (i64 k = 0; k < c; ++k) out[k] += g[k] * scale;
+      const Span oxs = g.cover_x[static_cast<std::size_t>(ix)];
+      bool first = true;
+      for (i64 oy = oys.begin; oy < oys.end; ++oy) {
+        const Span sy = g.win_y[static_cast<std::size_t>(oy)];
+        for (i64 ox = oxs.begin; ox < oxs.end; ++ox) {
+          const float scale =
+              1.0f / static_cast<float>(cells(sy, g.win_x[static_cast<std::size_t>(ox)]));
+          const float* grad = dy + ((n * s.out_h + oy) * s.out_w + ox) * c;
+          if (first) {
+            for (i64 k = 0; k < c; ++k) out[k] = grad[k] * scale;
+            first = false;
+          } else {
+            for (i64 k = 0; k < c; ++k) out[k] += grad[k] * scale;
+          }
         }
       }
+      if (first) std::fill(out, out + c, 0.0f);
     }
   }
 }

@@ -33,6 +33,19 @@ void column_sums(const float* x, i64 rows, i64 cols, float* out) {
   }
 }
 
+void sum_slices(const float* parts, i64 slices, i64 size, float* out) {
+  const int threads = threads_for(size * slices);
+#pragma omp parallel for schedule(static) num_threads(threads) if (threads > 1)
+  for (i64 i0 = 0; i0 < size; i0 += 4096) {
+    const i64 i1 = std::min(size, i0 + 4096);
+    for (i64 i = i0; i < i1; ++i) out[i] = parts[i];
+    for (i64 s = 1; s < slices; ++s) {
+      const float* part = parts + s * size;
+      for (i64 i = i0; i < i1; ++i) out[i] += part[i];
+    }
+  }
+}
+
 void sum_slices_transposed(float* parts, i64 slices, i64 rows, i64 cols, float* out) {
   const i64 size = rows * cols;
   const int threads = threads_for(size * slices);
