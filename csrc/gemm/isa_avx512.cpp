@@ -9,9 +9,11 @@
 namespace ember {
 namespace isa_avx512_impl {
 namespace {
-#include "gemm/microkernel.inc"
+// clang-format off: the order matters (vocabulary, then kernels, then vector math)
 #include "gemm/simd.inc"
+#include "gemm/microkernel.inc"
 #include "gemm/vecmath.inc"
+// clang-format on
 }  // namespace
 }  // namespace isa_avx512_impl
 

@@ -10,9 +10,11 @@
 namespace ember {
 namespace isa_avx512_emulated_impl {
 namespace {
-#include "gemm/microkernel.inc"
+// clang-format off: the order matters (vocabulary, then kernels, then vector math)
 #include "gemm/simd.inc"
+#include "gemm/microkernel.inc"
 #include "gemm/vecmath.inc"
+// clang-format on
 }  // namespace
 }  // namespace isa_avx512_emulated_impl
 

@@ -7,9 +7,11 @@
 namespace ember {
 namespace isa_generic_impl {
 namespace {
-#include "gemm/microkernel.inc"
+// clang-format off: the order matters (vocabulary, then kernels, then vector math)
 #include "gemm/simd.inc"
+#include "gemm/microkernel.inc"
 #include "gemm/vecmath.inc"
+// clang-format on
 }  // namespace
 }  // namespace isa_generic_impl
 
