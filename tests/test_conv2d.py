@@ -212,3 +212,24 @@ def test_non_float32_and_non_contiguous_inputs_are_converted(impl, rng):
     np.testing.assert_allclose(y, kr.conv2d(xs.astype(np.float32), w, padding="same"), **FWD)
     yi = impl.conv2d_forward(np.ones((1, 4, 4, 3), np.int32), np.ones((3, 3, 3, 1), np.int64))
     np.testing.assert_array_equal(yi, np.full((1, 2, 2, 1), 27.0, np.float32))
+
+
+def test_concurrent_python_threads_get_correct_results(rng):
+    """Kernels release the GIL and keep their scratch space per calling thread."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    jobs = []
+    for i in range(8):
+        x, w, b, conv = make(CASES[(2 * i) % len(CASES)], np.random.default_rng(i))
+        jobs.append((x, w, b, conv))
+    want = [_C.conv2d_forward(x, w, b, **conv) for x, w, b, conv in jobs]
+
+    def run(job):
+        x, w, b, conv = job
+        return [_C.conv2d_forward(x, w, b, **conv) for _ in range(20)]
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        results = list(pool.map(run, jobs))
+    for got_list, expected in zip(results, want):
+        for got in got_list:
+            np.testing.assert_array_equal(got, expected)
