@@ -1,19 +1,83 @@
 """ember: a small, fast deep-learning library for CNNs and RNNs with a Keras-shaped API.
 
+Keras course code runs after changing only the import line::
+
+    from ember import layers, models          # was: from tensorflow.keras import ...
+    import ember as keras                     # was: import keras / from tensorflow import keras
+
 The compiled kernels live in ``ember._C`` (reference versions in ``ember._C.ref``).
 
 Example:
     >>> import ember
+    >>> model = ember.Sequential([ember.layers.Dense(1, input_shape=(3,))])
+    >>> model.compile(optimizer="adam", loss="mse")
     >>> ember.build_info()["isa"] in ("generic", "avx2", "avx512")
     True
 """
 
 from __future__ import annotations
 
-from ember import _C
-from ember._version import __version__
+import sys as _sys
 
-__all__ = ["__version__", "build_info", "get_num_threads", "set_num_threads"]
+from ember import (  # noqa: E402  (submodules after the core names they use)
+    _C,
+    activations,
+    backend,
+    callbacks,
+    initializers,
+    layers,
+    losses,
+    metrics,
+    models,
+    ops,
+    optimizers,
+    utils,
+)
+from ember._version import __version__
+from ember.autograd import Tensor, Variable, enable_grad, is_grad_enabled, no_grad, tensor
+from ember.layers.input_layer import Input
+from ember.models.functional import Model
+from ember.models.sequential import Sequential
+
+__all__ = [
+    "Input",
+    "Model",
+    "Sequential",
+    "Tensor",
+    "Variable",
+    "__version__",
+    "activations",
+    "backend",
+    "build_info",
+    "callbacks",
+    "datasets",
+    "enable_grad",
+    "get_num_threads",
+    "initializers",
+    "is_grad_enabled",
+    "keras",
+    "layers",
+    "losses",
+    "metrics",
+    "models",
+    "no_grad",
+    "ops",
+    "optimizers",
+    "set_num_threads",
+    "tensor",
+    "utils",
+]
+
+# `import ember as tf` keeps `tf.keras.layers.Dense` working.
+keras = _sys.modules[__name__]
+
+
+def __getattr__(name: str):  # datasets load lazily: importing ember stays fast
+    if name == "datasets":
+        import importlib
+
+        return importlib.import_module("ember.datasets")
+    raise AttributeError(f"module 'ember' has no attribute {name!r}")
 
 
 def build_info() -> dict:

@@ -1,0 +1,464 @@
+"""Reverse-mode automatic differentiation: ``Tensor``, ``Function`` and the tape.
+
+A ``Tensor`` holds a float32 numpy array, an optional gradient and, when it was produced by a
+differentiable op while gradients are recorded, the ``Function`` that made it. ``backward()``
+walks those functions in reverse topological order, accumulates gradients into the leaves and
+then releases the graph.
+
+Example:
+    >>> import numpy as np, ember
+    >>> x = ember.tensor(np.array([1.0, 2.0, 3.0]), requires_grad=True)
+    >>> y = (x * x).sum()
+    >>> y.backward()
+    >>> x.grad
+    array([2., 4., 6.], dtype=float32)
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+import numpy as np
+
+__all__ = [
+    "Function",
+    "Tensor",
+    "Variable",
+    "enable_grad",
+    "is_grad_enabled",
+    "no_grad",
+    "tensor",
+]
+
+_state = threading.local()
+
+
+def is_grad_enabled() -> bool:
+    """Whether ops record the graph for ``backward`` (thread-local, default True)."""
+    return getattr(_state, "grad_enabled", True)
+
+
+@contextlib.contextmanager
+def no_grad() -> Iterator[None]:
+    """Context manager under which no graph is recorded (inference, optimizer updates).
+
+    Example:
+        >>> with ember.no_grad():
+        ...     y = ember.tensor([1.0], requires_grad=True) * 2
+        >>> y.requires_grad
+        False
+    """
+    before = is_grad_enabled()
+    _state.grad_enabled = False
+    try:
+        yield
+    finally:
+        _state.grad_enabled = before
+
+
+@contextlib.contextmanager
+def enable_grad() -> Iterator[None]:
+    """Context manager that turns graph recording back on inside ``no_grad``."""
+    before = is_grad_enabled()
+    _state.grad_enabled = True
+    try:
+        yield
+    finally:
+        _state.grad_enabled = before
+
+
+def as_float32(data: Any) -> np.ndarray:
+    """``data`` as a float32 ndarray (no copy when it already is one)."""
+    if isinstance(data, Tensor):
+        return data.data
+    arr = np.asarray(data)
+    if arr.dtype != np.float32:
+        if arr.dtype.kind not in "fiub":
+            raise TypeError(f"expected real numbers, received dtype {arr.dtype}")
+        arr = arr.astype(np.float32)
+    return arr
+
+
+class Function:
+    """A differentiable operation. Subclasses implement ``forward`` and ``backward``.
+
+    ``forward(*arrays, **kwargs)`` receives numpy arrays (Tensors are unwrapped) and returns
+    an array or a tuple of arrays; it may save what backward needs on ``self``.
+    ``backward(*grads)`` receives one gradient per output (zeros stand in for outputs that got
+    none) and returns one gradient (or None) per Tensor input, in order.
+
+    Example:
+        >>> class Square(Function):
+        ...     def forward(self, x):
+        ...         self.x = x
+        ...         return x * x
+        ...     def backward(self, g):
+        ...         return (2 * self.x * g,)
+        >>> t = ember.tensor([3.0], requires_grad=True)
+        >>> Square.apply(t).sum().backward(); t.grad
+        array([6.], dtype=float32)
+    """
+
+    inputs: tuple[Tensor, ...] = ()
+    needs_input_grad: tuple[bool, ...] = ()
+
+    def forward(self, *args: Any, **kwargs: Any) -> Any:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def backward(self, *grads: np.ndarray) -> Sequence[np.ndarray | None]:  # pragma: no cover
+        raise NotImplementedError
+
+    @classmethod
+    def apply(cls, *args: Any, **kwargs: Any) -> Any:
+        """Runs the op; records it on the tape when a Tensor input needs a gradient."""
+        fn = cls()
+        tensors = tuple(a for a in args if isinstance(a, Tensor))
+        record = is_grad_enabled() and any(t.requires_grad for t in tensors)
+        raw = [a.data if isinstance(a, Tensor) else a for a in args]
+        out = fn.forward(*raw, **kwargs)
+        if record:
+            fn.inputs = tensors
+            fn.needs_input_grad = tuple(t.requires_grad for t in tensors)
+        if isinstance(out, tuple):
+            if record:
+                fn._n_outputs = len(out)
+                fn._out_shapes = [o.shape for o in out]
+            return tuple(
+                Tensor(o, requires_grad=record, _ctx=fn if record else None, _index=i)
+                for i, o in enumerate(out)
+            )
+        if record:
+            fn._n_outputs = 1
+        return Tensor(out, requires_grad=record, _ctx=fn if record else None)
+
+
+class Tensor:
+    """A float32 array with an optional gradient and the op that produced it.
+
+    Example:
+        >>> t = ember.tensor([[1.0, 2.0]], requires_grad=True)
+        >>> t.shape, t.dtype
+        ((1, 2), dtype('float32'))
+    """
+
+    __slots__ = (
+        "data",
+        "grad",
+        "requires_grad",
+        "_ctx",
+        "_index",
+        "_keras_logits",
+        "_keras_mask",
+        "__weakref__",
+    )
+    __array_priority__ = 1000  # numpy defers arithmetic with Tensors to Tensor's operators
+
+    def __init__(
+        self,
+        data: Any,
+        requires_grad: bool = False,
+        _ctx: Function | None = None,
+        _index: int = 0,
+    ) -> None:
+        self.data = as_float32(data)
+        self.grad: np.ndarray | None = None
+        self.requires_grad = bool(requires_grad)
+        self._ctx = _ctx
+        self._index = _index
+        self._keras_logits: Tensor | None = None  # set by softmax/sigmoid, read by losses
+        self._keras_mask: Any = None  # per-timestep mask (Embedding(mask_zero) -> RNNs)
+
+    # ----------------------------------------------------------------------- inspection
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return self.data.shape
+
+    @property
+    def dtype(self) -> np.dtype:
+        return self.data.dtype
+
+    @property
+    def ndim(self) -> int:
+        return self.data.ndim
+
+    @property
+    def size(self) -> int:
+        return self.data.size
+
+    def numpy(self) -> np.ndarray:
+        """The values as a numpy array (the storage itself, not a copy)."""
+        return self.data
+
+    def item(self) -> float:
+        return self.data.item()
+
+    def __len__(self) -> int:
+        return len(self.data)
+
+    def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
+        return self.data if dtype is None else self.data.astype(dtype)
+
+    def __repr__(self) -> str:
+        grad = ", requires_grad=True" if self.requires_grad else ""
+        return f"Tensor({np.array2string(self.data, separator=', ')}{grad})"
+
+    def __float__(self) -> float:
+        return float(self.data)
+
+    def __bool__(self) -> bool:
+        return bool(self.data)
+
+    def __hash__(self) -> int:
+        return id(self)
+
+    def detach(self) -> Tensor:
+        """The same values, cut from the graph."""
+        return Tensor(self.data)
+
+    # ----------------------------------------------------------------------- arithmetic
+    def __add__(self, other: Any) -> Tensor:
+        from ember.ops import math
+
+        return math.add(self, other)
+
+    def __radd__(self, other: Any) -> Tensor:
+        from ember.ops import math
+
+        return math.add(other, self)
+
+    def __sub__(self, other: Any) -> Tensor:
+        from ember.ops import math
+
+        return math.subtract(self, other)
+
+    def __rsub__(self, other: Any) -> Tensor:
+        from ember.ops import math
+
+        return math.subtract(other, self)
+
+    def __mul__(self, other: Any) -> Tensor:
+        from ember.ops import math
+
+        return math.multiply(self, other)
+
+    def __rmul__(self, other: Any) -> Tensor:
+        from ember.ops import math
+
+        return math.multiply(other, self)
+
+    def __truediv__(self, other: Any) -> Tensor:
+        from ember.ops import math
+
+        return math.divide(self, other)
+
+    def __rtruediv__(self, other: Any) -> Tensor:
+        from ember.ops import math
+
+        return math.divide(other, self)
+
+    def __matmul__(self, other: Any) -> Tensor:
+        from ember.ops import math
+
+        return math.matmul(self, other)
+
+    def __rmatmul__(self, other: Any) -> Tensor:
+        from ember.ops import math
+
+        return math.matmul(other, self)
+
+    def __pow__(self, exponent: float) -> Tensor:
+        from ember.ops import math
+
+        return math.power(self, exponent)
+
+    def __neg__(self) -> Tensor:
+        from ember.ops import math
+
+        return math.negative(self)
+
+    def __getitem__(self, index: Any) -> Tensor:
+        from ember.ops import math
+
+        return math.getitem(self, index)
+
+    def sum(self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> Tensor:
+        from ember.ops import math
+
+        return math.sum(self, axis=axis, keepdims=keepdims)
+
+    def mean(self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> Tensor:
+        from ember.ops import math
+
+        return math.mean(self, axis=axis, keepdims=keepdims)
+
+    def reshape(self, *shape: Any) -> Tensor:
+        from ember.ops import math
+
+        if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+            shape = tuple(shape[0])
+        return math.reshape(self, shape)
+
+    def transpose(self, *axes: Any) -> Tensor:
+        from ember.ops import math
+
+        if len(axes) == 1 and isinstance(axes[0], (tuple, list)):
+            axes = tuple(axes[0])
+        return math.transpose(self, axes or None)
+
+    @property
+    def T(self) -> Tensor:  # noqa: N802 - numpy's name
+        return self.transpose()
+
+    def exp(self) -> Tensor:
+        from ember.ops import math
+
+        return math.exp(self)
+
+    def log(self) -> Tensor:
+        from ember.ops import math
+
+        return math.log(self)
+
+    # ----------------------------------------------------------------------- autograd
+    def backward(self, grad: Any = None, retain_graph: bool = False) -> None:
+        """Accumulate d(self)/d(leaf) into every leaf's ``.grad``.
+
+        ``grad`` defaults to ones for a single-element tensor; for other shapes it must be
+        given. The graph is released afterwards unless ``retain_graph`` is set.
+        """
+        if not self.requires_grad:
+            raise RuntimeError("backward() on a Tensor that does not require grad")
+        if grad is None:
+            if self.data.size != 1:
+                raise RuntimeError(
+                    f"backward() needs a gradient for a non-scalar Tensor of shape {self.shape}"
+                )
+            seed = np.ones_like(self.data)
+        else:
+            seed = as_float32(grad)
+            if seed.shape != self.shape:
+                raise ValueError(
+                    f"backward(): gradient shape {seed.shape} does not match the tensor's "
+                    f"{self.shape}"
+                )
+        if self._ctx is None:
+            self._accumulate(seed)
+            return
+        run_backward(self, seed, retain_graph)
+
+    def _accumulate(self, g: np.ndarray) -> None:
+        # Never in place: g may be shared with another input of the same op.
+        self.grad = g if self.grad is None else self.grad + g
+
+
+def _topological_order(root: Function) -> list[Function]:
+    """Functions reachable from root, each after every function that consumes its outputs."""
+    order: list[Function] = []
+    seen: set[int] = {id(root)}
+    stack: list[tuple[Function, int]] = [(root, 0)]
+    while stack:
+        fn, i = stack.pop()
+        inputs = fn.inputs
+        if i < len(inputs):
+            stack.append((fn, i + 1))
+            parent = inputs[i]._ctx
+            if parent is not None and id(parent) not in seen:
+                seen.add(id(parent))
+                stack.append((parent, 0))
+        else:
+            order.append(fn)
+    order.reverse()
+    return order
+
+
+def run_backward(root: Tensor, seed: np.ndarray, retain_graph: bool = False) -> None:
+    """Backpropagates ``seed`` from ``root`` through the recorded graph."""
+    root_fn = root._ctx
+    assert root_fn is not None
+    if getattr(root_fn, "_released", False):
+        raise RuntimeError(
+            "backward() through a graph that was already released; pass retain_graph=True to "
+            "the first backward() to backpropagate twice"
+        )
+    grads: dict[int, list[np.ndarray | None]] = {
+        id(root_fn): [None] * getattr(root_fn, "_n_outputs", 1)
+    }
+    grads[id(root_fn)][root._index] = seed
+    for fn in _topological_order(root_fn):
+        outs = grads.pop(id(fn), None)
+        if outs is None:
+            continue
+        if len(outs) == 1:
+            out_grads = outs
+        else:  # outputs nobody used get zero gradients
+            out_grads = [
+                g if g is not None else np.zeros(shape, np.float32)
+                for g, shape in zip(outs, fn._out_shapes)
+            ]
+        in_grads = fn.backward(*out_grads)
+        for t, g, needed in zip(fn.inputs, in_grads, fn.needs_input_grad):
+            if g is None or not needed:
+                continue
+            if g.shape != t.data.shape:
+                raise RuntimeError(
+                    f"{type(fn).__name__}.backward returned a gradient of shape {g.shape} "
+                    f"for an input of shape {t.data.shape}"
+                )
+            parent = t._ctx
+            if parent is None:
+                t._accumulate(g)
+            else:
+                slot = grads.setdefault(id(parent), [None] * getattr(parent, "_n_outputs", 1))
+                prev = slot[t._index]
+                slot[t._index] = g if prev is None else prev + g
+        if not retain_graph:
+            fn.__dict__.clear()  # drops saved arrays and the links to the inputs
+            fn._released = True
+    if not retain_graph:
+        root._ctx = None
+
+
+class Variable(Tensor):
+    """A trainable parameter: a Tensor that requires grad and can be assigned in place.
+
+    Example:
+        >>> v = ember.Variable(np.zeros((2, 2)), name="kernel")
+        >>> v.assign(np.ones((2, 2))); float(v.numpy().sum())
+        4.0
+    """
+
+    __slots__ = ("name", "trainable", "_layer_trainable")
+
+    def __init__(self, value: Any, trainable: bool = True, name: str = "variable") -> None:
+        super().__init__(np.array(as_float32(value), dtype=np.float32, copy=True))
+        self.name = name
+        self.trainable = bool(trainable)
+        self.requires_grad = self.trainable
+
+    def assign(self, value: Any) -> None:
+        """Overwrite the values in place (shape must match)."""
+        arr = as_float32(value.data if isinstance(value, Tensor) else value)
+        if arr.shape != self.data.shape:
+            raise ValueError(
+                f"Variable '{self.name}': cannot assign a value of shape {arr.shape} to a "
+                f"variable of shape {self.data.shape}"
+            )
+        np.copyto(self.data, arr)
+
+    def __repr__(self) -> str:
+        return f"<Variable '{self.name}' shape={self.shape} trainable={self.trainable}>"
+
+
+def tensor(data: Any, requires_grad: bool = False) -> Tensor:
+    """Create a Tensor (float32) from array-like data.
+
+    Example:
+        >>> ember.tensor([[1, 2], [3, 4]]).shape
+        (2, 2)
+    """
+    if isinstance(data, Tensor):
+        return Tensor(data.data.copy(), requires_grad=requires_grad)
+    return Tensor(np.array(as_float32(data), copy=True), requires_grad=requires_grad)

@@ -1,0 +1,1 @@
+"""Datasets (placeholder until the datasets package lands)."""

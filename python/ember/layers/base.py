@@ -1,0 +1,349 @@
+"""The Layer base class: lifecycle build -> call -> compute_output_shape -> get_config.
+
+A layer owns Variables created with ``add_weight``; ``weights`` lists them (its own in
+creation order, then those of its sub-layers), which is also the order of ``get_weights`` and
+``set_weights``, matching Keras. Calling a layer on a symbolic tensor records a graph node;
+calling it on arrays or Tensors computes.
+
+Example:
+    >>> class Scale(ember.layers.Layer):
+    ...     def build(self, input_shape):
+    ...         self.w = self.add_weight(shape=(input_shape[-1],), initializer="ones")
+    ...     def call(self, x):
+    ...         return x * self.w
+    >>> Scale()(np.ones((2, 3))).shape
+    (2, 3)
+"""
+
+from __future__ import annotations
+
+import inspect
+import re
+from typing import Any
+
+import numpy as np
+
+from ember import initializers as initializers_module
+from ember.autograd import Tensor, Variable
+from ember.layers.node import Node, SymbolicTensor, flatten, is_symbolic, map_structure
+
+_name_counts: dict[str, int] = {}
+
+
+def clear_session() -> None:
+    """Reset automatic layer names (``dense``, ``dense_1``, ...), as Keras' clear_session."""
+    _name_counts.clear()
+
+
+def to_snake_case(name: str) -> str:
+    step = re.sub("(.)([A-Z][a-z0-9]+)", r"\1_\2", name)
+    return re.sub("([a-z])([A-Z])", r"\1_\2", step).lower()
+
+
+def unique_name(base: str) -> str:
+    count = _name_counts.get(base, 0)
+    _name_counts[base] = count + 1
+    return base if count == 0 else f"{base}_{count}"
+
+
+def _accepts(fn: Any, arg: str) -> bool:
+    try:
+        params = inspect.signature(fn).parameters
+    except (TypeError, ValueError):
+        return False
+    return arg in params or any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values())
+
+
+def shape_of(x: Any) -> Any:
+    """Shape (or nested shapes) of arrays, Tensors or symbolic tensors."""
+    return map_structure(lambda t: tuple(t.shape), x)
+
+
+class Layer:
+    """Base class of every layer. Subclasses override ``build``, ``call``,
+    ``compute_output_shape`` and ``get_config``."""
+
+    def __init__(
+        self,
+        trainable: bool = True,
+        name: str | None = None,
+        dtype: Any = None,
+        input_shape: Any = None,
+        batch_input_shape: Any = None,
+        batch_size: int | None = None,
+        input_dim: int | None = None,
+        **kwargs: Any,
+    ) -> None:
+        if kwargs:
+            raise TypeError(
+                f"{type(self).__name__}: unexpected keyword argument(s) {sorted(kwargs)}"
+            )
+        if dtype not in (None, "float32", np.float32) and str(dtype) != "float32":
+            raise NotImplementedError(
+                f"{type(self).__name__}: dtype {dtype!r} is not supported; ember computes in "
+                "float32"
+            )
+        object.__setattr__(self, "_sublayers", [])
+        self.name = name if name is not None else unique_name(to_snake_case(type(self).__name__))
+        self._trainable = bool(trainable)
+        self.built = False
+        self._own_weights: list[Variable] = []
+        self._inbound_nodes: list[Node] = []
+        self.supports_masking = False
+        if input_dim is not None and input_shape is None:
+            input_shape = (input_dim,)
+        if batch_input_shape is not None:
+            self._batch_input_shape = tuple(batch_input_shape)
+        elif input_shape is not None:
+            self._batch_input_shape = (batch_size, *tuple(input_shape))
+        else:
+            self._batch_input_shape = None
+        cls = type(self)
+        self._call_takes_training = _accepts(cls.call, "training")
+        self._call_takes_mask = _accepts(cls.call, "mask")
+
+    # ------------------------------------------------------------------ tracking
+    def __setattr__(self, key: str, value: Any) -> None:
+        if isinstance(value, Layer) and key != "_outer" and value not in self._sublayers:
+            self._sublayers.append(value)
+        object.__setattr__(self, key, value)
+
+    def _track_layers(self, layers: list[Layer]) -> None:
+        for layer in layers:
+            if layer not in self._sublayers:
+                self._sublayers.append(layer)
+
+    @property
+    def trainable(self) -> bool:
+        return self._trainable
+
+    @trainable.setter
+    def trainable(self, value: bool) -> None:
+        self._trainable = bool(value)
+        for layer in self._sublayers:
+            layer.trainable = value
+        self._refresh_requires_grad()
+
+    def _refresh_requires_grad(self) -> None:
+        for w in self._own_weights:
+            w.requires_grad = w.trainable and self._trainable
+
+    # ------------------------------------------------------------------ weights
+    def add_weight(
+        self,
+        name: str | None = None,
+        shape: Any = None,
+        initializer: Any = "glorot_uniform",
+        trainable: bool = True,
+        dtype: Any = None,
+        regularizer: Any = None,
+        constraint: Any = None,
+        **kwargs: Any,
+    ) -> Variable:
+        """Create a Variable owned by this layer.
+
+        Example:
+            >>> layer = ember.layers.Layer()
+            >>> layer.add_weight(name="w", shape=(2,), initializer="zeros").shape
+            (2,)
+        """
+        if regularizer is not None or constraint is not None:
+            raise NotImplementedError(
+                f"{self.name}: weight regularizers and constraints are not supported yet"
+            )
+        if shape is None:
+            raise ValueError(f"{self.name}: add_weight needs a shape")
+        shape = tuple(int(s) for s in shape)
+        init = initializers_module.get(initializer if initializer is not None else "zeros")
+        value = init(shape)
+        w = Variable(value, trainable=trainable, name=name or f"variable_{len(self._own_weights)}")
+        w.requires_grad = trainable and self._trainable
+        self._own_weights.append(w)
+        return w
+
+    @property
+    def weights(self) -> list[Variable]:
+        out = list(self._own_weights)
+        seen = {id(w) for w in out}
+        for layer in self._sublayers:
+            for w in layer.weights:
+                if id(w) not in seen:
+                    seen.add(id(w))
+                    out.append(w)
+        return out
+
+    @property
+    def trainable_weights(self) -> list[Variable]:
+        if not self._trainable:
+            return []
+        out = [w for w in self._own_weights if w.trainable]
+        seen = {id(w) for w in out}
+        for layer in self._sublayers:
+            for w in layer.trainable_weights:
+                if id(w) not in seen:
+                    seen.add(id(w))
+                    out.append(w)
+        return out
+
+    @property
+    def non_trainable_weights(self) -> list[Variable]:
+        trainable = {id(w) for w in self.trainable_weights}
+        return [w for w in self.weights if id(w) not in trainable]
+
+    trainable_variables = trainable_weights
+    non_trainable_variables = non_trainable_weights
+    variables = weights
+
+    def get_weights(self) -> list[np.ndarray]:
+        """Copies of the weights, in Keras' order and layout."""
+        return [w.numpy().copy() for w in self.weights]
+
+    def set_weights(self, weights: list[Any]) -> None:
+        """Assign weights given in Keras' order and layout (e.g. from a Keras model)."""
+        own = self.weights
+        if len(weights) != len(own):
+            raise ValueError(
+                f"You called `set_weights(weights)` on layer '{self.name}' with a weight list "
+                f"of length {len(weights)}, but the layer was expecting {len(own)} weights."
+            )
+        arrays = [np.asarray(w) for w in weights]
+        for w, a in zip(own, arrays):
+            if a.shape != w.shape:
+                raise ValueError(
+                    f"Layer {self.name} weight shape {w.shape} is not compatible with provided "
+                    f"weight shape {a.shape}."
+                )
+        for w, a in zip(own, arrays):
+            w.assign(a)
+
+    def count_params(self) -> int:
+        if not self.built:
+            raise ValueError(
+                f"You tried to call `count_params` on layer '{self.name}', but the layer isn't "
+                "built. You can build it manually via: `layer.build(input_shape)`."
+            )
+        return int(sum(w.size for w in self.weights))
+
+    # ------------------------------------------------------------------ lifecycle
+    def build(self, input_shape: Any) -> None:
+        self.built = True
+
+    def call(self, inputs: Any, *args: Any, **kwargs: Any) -> Any:
+        raise NotImplementedError(f"{type(self).__name__}.call is not implemented")
+
+    def compute_output_shape(self, input_shape: Any) -> Any:
+        """Output shape for an input shape (None = unknown batch); default: unchanged."""
+        return input_shape
+
+    def compute_mask(self, inputs: Any, mask: Any = None) -> Any:
+        return mask if self.supports_masking else None
+
+    def _maybe_build(self, input_shape: Any) -> None:
+        if not self.built:
+            self.build(input_shape)
+            self.built = True
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        if not args:
+            raise TypeError(f"{self.name}: missing the inputs argument")
+        inputs = args[0]
+        if is_symbolic((args, kwargs)):
+            return self._symbolic_call(inputs, args, kwargs)
+        inputs = map_structure(_as_tensor, inputs)
+        self._maybe_build(shape_of(inputs))
+        if not self._call_takes_training:
+            kwargs.pop("training", None)
+        mask = kwargs.pop("mask", None)
+        if mask is None:
+            mask = _mask_of(inputs)
+        if self._call_takes_mask and mask is not None:
+            kwargs["mask"] = mask
+        outputs = self.call(inputs, *args[1:], **kwargs)
+        out_mask = self.compute_mask(inputs, mask)
+        if out_mask is not None:
+            for t in flatten(outputs):
+                if isinstance(t, Tensor):
+                    t._keras_mask = out_mask
+        return outputs
+
+    def _symbolic_call(self, inputs: Any, args: tuple, kwargs: dict) -> Any:
+        shapes = shape_of(inputs)
+        self._check_input_compatible(shapes)
+        self._maybe_build(shapes)
+        out_shapes = self.compute_output_shape(shapes)
+        node = Node(self, args, kwargs, None)
+
+        def make(shape_and_index: tuple) -> SymbolicTensor:
+            shape, i = shape_and_index
+            return SymbolicTensor(shape, node=node, index=i, name=self.name)
+
+        if isinstance(out_shapes, list) and out_shapes and isinstance(out_shapes[0], tuple):
+            outputs: Any = [make((s, i)) for i, s in enumerate(out_shapes)]
+        else:
+            outputs = make((tuple(out_shapes), 0))
+        mask = kwargs.get("mask", _mask_of(inputs))
+        if self.compute_mask(inputs, mask) is not None or getattr(self, "_produces_mask", False):
+            for t in flatten(outputs):
+                t._keras_mask = True  # a mask flows at run time
+        node.outputs = outputs
+        self._inbound_nodes.append(node)
+        return outputs
+
+    def _check_input_compatible(self, shapes: Any) -> None:
+        """Hook for layers that validate ranks / axis sizes before building."""
+
+    # ------------------------------------------------------------------ graph info
+    def _node(self) -> Node:
+        if not self._inbound_nodes:
+            raise AttributeError(
+                f"Layer {self.name} has never been called and thus has no defined input/output."
+            )
+        return self._inbound_nodes[0]
+
+    @property
+    def input(self) -> Any:
+        node = self._node()
+        return node.args[0]
+
+    @property
+    def output(self) -> Any:
+        return self._node().outputs
+
+    @property
+    def input_shape(self) -> Any:
+        return shape_of(self.input)
+
+    @property
+    def output_shape(self) -> Any:
+        return shape_of(self.output)
+
+    # ------------------------------------------------------------------ config
+    def get_config(self) -> dict:
+        config: dict[str, Any] = {
+            "name": self.name,
+            "trainable": self.trainable,
+            "dtype": "float32",
+        }
+        if self._batch_input_shape is not None:
+            config["batch_input_shape"] = list(self._batch_input_shape)
+        return config
+
+    @classmethod
+    def from_config(cls, config: dict) -> Layer:
+        return cls(**config)
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} name={self.name}, built={self.built}>"
+
+
+def _as_tensor(x: Any) -> Any:
+    if isinstance(x, Tensor) or x is None:
+        return x
+    return Tensor(x)
+
+
+def _mask_of(inputs: Any) -> Any:
+    masks = [getattr(t, "_keras_mask", None) for t in flatten(inputs)]
+    if not any(m is not None for m in masks):
+        return None
+    return masks[0] if len(masks) == 1 else masks

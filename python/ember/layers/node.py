@@ -1,0 +1,108 @@
+"""Symbolic tensors and the nodes that connect layers in a functional graph.
+
+Calling a layer on a ``SymbolicTensor`` (what ``Input`` returns) builds the layer, infers the
+output shape and records a ``Node``; ``Model(inputs, outputs)`` later replays the nodes on
+real data.
+
+Example:
+    >>> x = ember.Input(shape=(28, 28, 1))
+    >>> x.shape
+    (None, 28, 28, 1)
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class SymbolicTensor:
+    """A placeholder with a shape (None for the batch axis) and the node that produces it."""
+
+    def __init__(
+        self,
+        shape: tuple,
+        dtype: str = "float32",
+        node: Node | None = None,
+        index: int = 0,
+        name: str | None = None,
+    ) -> None:
+        self.shape = tuple(None if d is None else int(d) for d in shape)
+        self.dtype = dtype
+        self.node = node
+        self.index = index
+        self.name = name
+        self._keras_mask: SymbolicTensor | None = None
+
+    @property
+    def ndim(self) -> int:
+        return len(self.shape)
+
+    def __repr__(self) -> str:
+        return f"<SymbolicTensor shape={self.shape}, dtype={self.dtype}, name={self.name}>"
+
+    def __len__(self) -> int:
+        raise TypeError("A symbolic tensor has no length; use .shape")
+
+    def _merge(self, other: Any, layer_cls: str) -> SymbolicTensor:
+        from ember.layers import merge
+
+        if not isinstance(other, SymbolicTensor):
+            raise TypeError(
+                f"Arithmetic between a symbolic tensor and {type(other).__name__} is not "
+                f"supported in a functional model; use a layer (e.g. layers.{layer_cls})"
+            )
+        return getattr(merge, layer_cls)()([self, other])
+
+    def __add__(self, other: Any) -> SymbolicTensor:
+        return self._merge(other, "Add")
+
+    def __sub__(self, other: Any) -> SymbolicTensor:
+        return self._merge(other, "Subtract")
+
+    def __mul__(self, other: Any) -> SymbolicTensor:
+        return self._merge(other, "Multiply")
+
+
+class Node:
+    """One call of ``layer`` on symbolic ``inputs`` (kept in the call's structure)."""
+
+    def __init__(self, layer: Any, args: tuple, kwargs: dict, outputs: Any) -> None:
+        self.layer = layer
+        self.args = args
+        self.kwargs = kwargs
+        self.outputs = outputs
+        self.input_tensors = [t for t in flatten((args, kwargs)) if isinstance(t, SymbolicTensor)]
+
+    @property
+    def output_tensors(self) -> list[SymbolicTensor]:
+        return [t for t in flatten(self.outputs) if isinstance(t, SymbolicTensor)]
+
+
+def flatten(structure: Any) -> list[Any]:
+    """The leaves of nested lists, tuples and dicts, in order."""
+    out: list[Any] = []
+    stack = [structure]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, (list, tuple)):
+            stack.extend(reversed(item))
+        elif isinstance(item, dict):
+            stack.extend(reversed(list(item.values())))
+        else:
+            out.append(item)
+    return out
+
+
+def map_structure(fn: Any, structure: Any) -> Any:
+    """Apply fn to every leaf, keeping lists, tuples and dicts."""
+    if isinstance(structure, list):
+        return [map_structure(fn, s) for s in structure]
+    if isinstance(structure, tuple):
+        return tuple(map_structure(fn, s) for s in structure)
+    if isinstance(structure, dict):
+        return {k: map_structure(fn, v) for k, v in structure.items()}
+    return fn(structure)
+
+
+def is_symbolic(structure: Any) -> bool:
+    return any(isinstance(t, SymbolicTensor) for t in flatten(structure))

@@ -1,0 +1,124 @@
+"""BatchNormalization over the last axis (channels-last), with Keras' defaults and semantics:
+momentum 0.99, epsilon 1e-3, biased batch variance, moving = moving * m + batch * (1 - m), and
+inference behaviour whenever the layer is frozen (``trainable = False``), even inside fit.
+
+Example:
+    >>> bn = ember.layers.BatchNormalization()
+    >>> y = bn(np.random.rand(8, 3), training=True)
+    >>> [w.shape for w in bn.get_weights()]
+    [(3,), (3,), (3,), (3,)]
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ember import initializers as initializers_module
+from ember.autograd import Tensor
+from ember.layers.base import Layer
+from ember.layers.core import reject
+from ember.ops import normalization as norm_ops
+
+
+class BatchNormalization(Layer):
+    def __init__(
+        self,
+        axis: int = -1,
+        momentum: float = 0.99,
+        epsilon: float = 1e-3,
+        center: bool = True,
+        scale: bool = True,
+        beta_initializer: Any = "zeros",
+        gamma_initializer: Any = "ones",
+        moving_mean_initializer: Any = "zeros",
+        moving_variance_initializer: Any = "ones",
+        beta_regularizer: Any = None,
+        gamma_regularizer: Any = None,
+        beta_constraint: Any = None,
+        gamma_constraint: Any = None,
+        synchronized: bool = False,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        reject(
+            self.name,
+            beta_regularizer=beta_regularizer,
+            gamma_regularizer=gamma_regularizer,
+            beta_constraint=beta_constraint,
+            gamma_constraint=gamma_constraint,
+        )
+        self.axis = int(axis) if isinstance(axis, (int, np.integer)) else axis
+        self.momentum = float(momentum)
+        self.epsilon = float(epsilon)
+        self.center = bool(center)
+        self.scale = bool(scale)
+        self.beta_initializer = initializers_module.get(beta_initializer)
+        self.gamma_initializer = initializers_module.get(gamma_initializer)
+        self.moving_mean_initializer = initializers_module.get(moving_mean_initializer)
+        self.moving_variance_initializer = initializers_module.get(moving_variance_initializer)
+        self.synchronized = synchronized
+        self.supports_masking = True
+
+    def build(self, input_shape: Any) -> None:
+        rank = len(input_shape)
+        if not isinstance(self.axis, int) or self.axis % rank != rank - 1:
+            raise NotImplementedError(
+                f"{self.name}: axis={self.axis} is not supported; ember normalizes the last "
+                "(channels) axis"
+            )
+        channels = input_shape[-1]
+        if channels is None:
+            raise ValueError(
+                f"{self.name}: the normalized axis must be defined, received "
+                f"input shape {tuple(input_shape)}"
+            )
+        shape = (channels,)
+        self.gamma = self.add_weight("gamma", shape, self.gamma_initializer) if self.scale else None
+        self.beta = self.add_weight("beta", shape, self.beta_initializer) if self.center else None
+        self.moving_mean = self.add_weight(
+            "moving_mean", shape, self.moving_mean_initializer, trainable=False
+        )
+        self.moving_variance = self.add_weight(
+            "moving_variance", shape, self.moving_variance_initializer, trainable=False
+        )
+        self.built = True
+
+    def call(self, inputs: Tensor, training: bool | None = None) -> Tensor:
+        if inputs.shape[-1] != self.moving_mean.shape[0]:
+            raise ValueError(
+                f'Input 0 of layer "{self.name}" is incompatible with the layer: expected axis '
+                f"-1 of input shape to have value {self.moving_mean.shape[0]}, but received "
+                f"input with shape {inputs.shape}"
+            )
+        if training and self.trainable:
+            y, mean, var = norm_ops.batch_norm_train(inputs, self.gamma, self.beta, self.epsilon)
+            m = np.float32(self.momentum)
+            self.moving_mean.assign(self.moving_mean.data * m + mean * (np.float32(1) - m))
+            self.moving_variance.assign(self.moving_variance.data * m + var * (np.float32(1) - m))
+            return y
+        return norm_ops.batch_norm_inference(
+            inputs,
+            self.gamma,
+            self.beta,
+            self.moving_mean.data,
+            self.moving_variance.data,
+            self.epsilon,
+        )
+
+    def get_config(self) -> dict:
+        ser = initializers_module.serialize
+        return {
+            **super().get_config(),
+            "axis": self.axis,
+            "momentum": self.momentum,
+            "epsilon": self.epsilon,
+            "center": self.center,
+            "scale": self.scale,
+            "beta_initializer": ser(self.beta_initializer),
+            "gamma_initializer": ser(self.gamma_initializer),
+            "moving_mean_initializer": ser(self.moving_mean_initializer),
+            "moving_variance_initializer": ser(self.moving_variance_initializer),
+            "synchronized": self.synchronized,
+        }

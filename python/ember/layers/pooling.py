@@ -1,0 +1,116 @@
+"""Pooling layers: MaxPooling2D / AveragePooling2D (aliases MaxPool2D / AvgPool2D) and the
+global forms, channels-last.
+
+Example:
+    >>> ember.layers.MaxPooling2D()(np.ones((1, 4, 4, 3))).shape
+    (1, 2, 2, 3)
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ember.autograd import Tensor
+from ember.layers.base import Layer
+from ember.layers.convolutional import conv_output_length, normalize_padding, normalize_tuple
+from ember.layers.core import check_data_format, incompatible
+from ember.ops import math as math_ops
+from ember.ops import pooling as pool_ops
+
+
+class _Pooling2D(Layer):
+    _op: Any = None
+
+    def __init__(
+        self,
+        pool_size: Any = (2, 2),
+        strides: Any = None,
+        padding: str = "valid",
+        data_format: Any = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        check_data_format(self.name, data_format)
+        self.pool_size = normalize_tuple(pool_size, 2, "pool_size", self.name)
+        self.strides = (
+            self.pool_size if strides is None else normalize_tuple(strides, 2, "strides", self.name)
+        )
+        self.padding = normalize_padding(padding, self.name)
+
+    def _check_input_compatible(self, shapes: Any) -> None:
+        if len(shapes) != 4:
+            raise incompatible(self, f"expected ndim=4, found ndim={len(shapes)}", shapes)
+
+    def call(self, inputs: Tensor) -> Tensor:
+        self._check_input_compatible(inputs.shape)
+        return type(self)._op(inputs, self.pool_size, self.strides, self.padding)
+
+    def compute_output_shape(self, input_shape: Any) -> tuple:
+        n, h, w, c = input_shape
+        return (
+            n,
+            conv_output_length(h, self.pool_size[0], self.padding, self.strides[0]),
+            conv_output_length(w, self.pool_size[1], self.padding, self.strides[1]),
+            c,
+        )
+
+    def get_config(self) -> dict:
+        return {
+            **super().get_config(),
+            "pool_size": list(self.pool_size),
+            "strides": list(self.strides),
+            "padding": self.padding,
+            "data_format": "channels_last",
+        }
+
+
+class MaxPooling2D(_Pooling2D):
+    """Max over ``pool_size`` windows (strides default to pool_size)."""
+
+    _op = staticmethod(pool_ops.max_pool2d)
+
+
+class AveragePooling2D(_Pooling2D):
+    """Mean over ``pool_size`` windows; with 'same' padding only real cells count."""
+
+    _op = staticmethod(pool_ops.avg_pool2d)
+
+
+MaxPool2D = MaxPooling2D
+AvgPool2D = AveragePooling2D
+
+
+class _GlobalPooling2D(Layer):
+    _op: Any = None
+
+    def __init__(self, data_format: Any = None, keepdims: bool = False, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        check_data_format(self.name, data_format)
+        self.keepdims = bool(keepdims)
+
+    def call(self, inputs: Tensor) -> Tensor:
+        if inputs.ndim != 4:
+            raise incompatible(self, f"expected ndim=4, found ndim={inputs.ndim}", inputs.shape)
+        y = type(self)._op(inputs)
+        if self.keepdims:
+            y = math_ops.reshape(y, (y.shape[0], 1, 1, y.shape[1]))
+        return y
+
+    def compute_output_shape(self, input_shape: Any) -> tuple:
+        n, _, _, c = input_shape
+        return (n, 1, 1, c) if self.keepdims else (n, c)
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "data_format": "channels_last", "keepdims": self.keepdims}
+
+
+class GlobalAveragePooling2D(_GlobalPooling2D):
+    _op = staticmethod(pool_ops.global_avg_pool2d)
+
+
+class GlobalMaxPooling2D(_GlobalPooling2D):
+    _op = staticmethod(pool_ops.global_max_pool2d)
+
+
+GlobalAvgPool2D = GlobalAveragePooling2D
+GlobalMaxPool2D = GlobalMaxPooling2D

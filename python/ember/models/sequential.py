@@ -1,0 +1,135 @@
+"""``Sequential``: a plain stack of layers, each feeding the next.
+
+The input shape comes from ``input_shape=`` on the first layer, an ``Input``/``InputLayer``
+added first, or the first data the model sees; once known, ``model.input`` / ``model.output``
+exist and every layer is built (so shape errors surface at ``add`` time, as in Keras).
+
+Example:
+    >>> model = ember.Sequential([ember.layers.Dense(4, input_shape=(3,)), ember.layers.Dense(1)])
+    >>> model.output_shape, model.count_params()
+    ((None, 1), 21)
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ember.layers.base import Layer, unique_name
+from ember.layers.input_layer import InputLayer
+from ember.layers.node import SymbolicTensor
+from ember.models.functional import Model, _ordered_nodes
+
+
+class Sequential(Model):
+    def __init__(
+        self,
+        layers: list[Layer] | None = None,
+        trainable: bool = True,
+        name: str | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(name=name or unique_name("sequential"), trainable=trainable, **kwargs)
+        self._stack: list[Layer] = []
+        self._input_layer: InputLayer | None = None
+        for layer in layers or []:
+            self.add(layer)
+
+    @property
+    def layers(self) -> list[Layer]:
+        return list(self._stack)
+
+    def add(self, layer: Any, rebuild: bool = True) -> None:
+        """Append a layer (or an ``Input`` tensor, which sets the input shape)."""
+        if isinstance(layer, SymbolicTensor) and isinstance(layer.node.layer, InputLayer):
+            layer = layer.node.layer
+        if not isinstance(layer, Layer):
+            raise TypeError(
+                f"Only instances of `ember.layers.Layer` can be added to a "
+                f"Sequential model. Received: {layer!r} (of type {type(layer)})"
+            )
+        if isinstance(layer, InputLayer):
+            if self._stack or self._input_layer is not None:
+                raise ValueError(f"{self.name}: an InputLayer can only be the first layer")
+            self._input_layer = layer
+        else:
+            if layer in self._stack:
+                raise ValueError(f"{self.name}: layer {layer.name} is already in the model")
+            self._stack.append(layer)
+            self._track_layers([layer])
+            if (
+                self._input_layer is None
+                and len(self._stack) == 1
+                and layer._batch_input_shape is not None
+            ):
+                self._input_layer = InputLayer(
+                    batch_shape=layer._batch_input_shape, name=unique_name("input_layer")
+                )
+        if rebuild and self._input_layer is not None:
+            self._build_graph()
+
+    def pop(self, rebuild: bool = True) -> Layer:
+        """Remove and return the last layer."""
+        if not self._stack:
+            raise TypeError("There are no layers in the model.")
+        layer = self._stack.pop()
+        if layer in self._sublayers:
+            self._sublayers.remove(layer)
+        if rebuild:
+            if self._stack and self._input_layer is not None:
+                self._build_graph()
+            else:
+                self.inputs_struct = self.outputs_struct = None
+                self._nodes = []
+                self.built = False
+        return layer
+
+    def _build_graph(self) -> None:
+        assert self._input_layer is not None
+        x = self._input_layer.output_tensor
+        start = x
+        for layer in self._stack:
+            x = layer(x)
+        self.inputs_struct, self.outputs_struct = start, x
+        self._nodes = _ordered_nodes([x], {id(start)})
+        self._graph_layers = [self._input_layer, *self._stack]
+        self.built = True
+
+    def build(self, input_shape: Any = None) -> None:
+        """Build every layer for per-batch ``input_shape`` (batch axis included)."""
+        if self._input_layer is None:
+            if input_shape is None:
+                raise ValueError(f"{self.name}: build() needs an input shape")
+            self._input_layer = InputLayer(
+                batch_shape=tuple(input_shape), name=unique_name("input_layer")
+            )
+        if self._stack:
+            self._build_graph()
+        self.built = True
+
+    def call(self, inputs: Any, training: bool | None = None, mask: Any = None) -> Any:
+        if not self._stack:
+            raise ValueError(f"{self.name}: the model has no layers")
+        if not self.built or self.inputs_struct is None:
+            shape = tuple(inputs.shape)
+            self.build((None, *shape[1:]))
+        x = inputs
+        for layer in self._stack:
+            x = layer(x, training=training)
+        return x
+
+    def compute_output_shape(self, input_shape: Any) -> Any:
+        shape = tuple(input_shape)
+        for layer in self._stack:
+            shape = layer.compute_output_shape(shape)
+        return shape
+
+    def get_config(self) -> dict:
+        from ember.models.serialization import sequential_config
+
+        return sequential_config(self)
+
+    @classmethod
+    def from_config(cls, config: dict, custom_objects: dict | None = None) -> Sequential:
+        from ember.models.serialization import sequential_from_config
+
+        return sequential_from_config(config, custom_objects)

@@ -1,0 +1,130 @@
+"""Convolution ops on NHWC tensors with HWIO kernels, and the spatial reshaping ops.
+
+Example:
+    >>> x = ember.tensor(np.ones((1, 5, 5, 2)))
+    >>> w = ember.Variable(np.ones((3, 3, 2, 4)))
+    >>> ember.ops.convolutional.conv2d(x, w, None, padding="same").shape
+    (1, 5, 5, 4)
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ember import _C
+from ember.autograd import Function, Tensor
+from ember.ops.core import fused_activation_backward
+from ember.ops.math import to_tensor
+
+
+class Conv2D(Function):
+    def forward(self, x: np.ndarray, kernel: np.ndarray, *rest: Any) -> np.ndarray:
+        *bias, geom, act = rest
+        bias = bias[0] if bias else None
+        self.geom, self.act, self.has_bias = geom, act, bias is not None
+        self.x, self.kernel = x, kernel
+        self.y = _C.conv2d_forward(x, kernel, bias, activation=act, **geom)
+        return self.y
+
+    def backward(self, g: np.ndarray):
+        dz = fused_activation_backward(g, self.y, self.act)
+        needs = self.needs_input_grad
+        dx = dw = db = None
+        if needs[0]:
+            dx = _C.conv2d_backward_input(dz, self.kernel, self.x.shape, **self.geom)
+        if needs[1]:
+            dw = _C.conv2d_backward_weight(self.x, dz, self.kernel.shape[:2], **self.geom)
+        if self.has_bias and needs[2]:
+            db = _C.conv2d_backward_bias(dz)
+        return (dx, dw, db) if self.has_bias else (dx, dw)
+
+
+def conv2d(
+    x: Any,
+    kernel: Tensor,
+    bias: Tensor | None,
+    strides: Any = 1,
+    padding: Any = "valid",
+    dilation_rate: Any = 1,
+    activation: str = "linear",
+) -> Tensor:
+    """2-D convolution; activation must be linear, relu, tanh or sigmoid (fused)."""
+    geom = dict(strides=strides, padding=padding, dilation_rate=dilation_rate)
+    if bias is None:
+        return Conv2D.apply(to_tensor(x), kernel, geom, activation)
+    return Conv2D.apply(to_tensor(x), kernel, bias, geom, activation)
+
+
+class Conv2DTranspose(Function):
+    """The gradient of a convolution as a layer: kernel (kh, kw, filters, in_channels)."""
+
+    def forward(self, x, kernel, out_shape, geom):
+        self.x, self.kernel, self.geom = x, kernel, geom
+        return _C.conv2d_backward_input(x, kernel, out_shape, **geom)
+
+    def backward(self, g):
+        needs = self.needs_input_grad
+        dx = _C.conv2d_forward(g, self.kernel, None, **self.geom) if needs[0] else None
+        dw = None
+        if needs[1]:
+            dw = _C.conv2d_backward_weight(g, self.x, self.kernel.shape[:2], **self.geom)
+        return dx, dw
+
+
+def conv2d_transpose(
+    x: Any,
+    kernel: Tensor,
+    output_shape: tuple[int, int, int, int],
+    strides: Any = 1,
+    padding: Any = "valid",
+    dilation_rate: Any = 1,
+) -> Tensor:
+    geom = dict(strides=strides, padding=padding, dilation_rate=dilation_rate)
+    return Conv2DTranspose.apply(to_tensor(x), kernel, tuple(output_shape), geom)
+
+
+class UpSampleNearest(Function):
+    def forward(self, x: np.ndarray, sh: int, sw: int) -> np.ndarray:
+        self.shape, self.sh, self.sw = x.shape, sh, sw
+        return np.repeat(np.repeat(x, sh, axis=1), sw, axis=2)
+
+    def backward(self, g: np.ndarray):
+        n, h, w, c = self.shape
+        return (g.reshape(n, h, self.sh, w, self.sw, c).sum(axis=(2, 4), dtype=np.float32),)
+
+
+def upsampling2d(x: Any, size: tuple[int, int]) -> Tensor:
+    return UpSampleNearest.apply(to_tensor(x), int(size[0]), int(size[1]))
+
+
+class ZeroPad2D(Function):
+    def forward(self, x: np.ndarray, pads: tuple[tuple[int, int], tuple[int, int]]) -> np.ndarray:
+        (t, b), (left, r) = pads
+        self.window = (slice(None), slice(t, t + x.shape[1]), slice(left, left + x.shape[2]))
+        return np.pad(x, ((0, 0), (t, b), (left, r), (0, 0)))
+
+    def backward(self, g: np.ndarray):
+        return (np.ascontiguousarray(g[self.window]),)
+
+
+def zero_padding2d(x: Any, pads: tuple[tuple[int, int], tuple[int, int]]) -> Tensor:
+    return ZeroPad2D.apply(to_tensor(x), pads)
+
+
+class Cropping2D(Function):
+    def forward(self, x: np.ndarray, crops: tuple[tuple[int, int], tuple[int, int]]) -> np.ndarray:
+        (t, b), (left, r) = crops
+        self.shape = x.shape
+        self.window = (slice(None), slice(t, x.shape[1] - b), slice(left, x.shape[2] - r))
+        return np.ascontiguousarray(x[self.window])
+
+    def backward(self, g: np.ndarray):
+        out = np.zeros(self.shape, np.float32)
+        out[self.window] = g
+        return (out,)
+
+
+def cropping2d(x: Any, crops: tuple[tuple[int, int], tuple[int, int]]) -> Tensor:
+    return Cropping2D.apply(to_tensor(x), crops)

@@ -1,0 +1,93 @@
+"""Dense (GEMM with fused bias and activation), dropout and rescaling.
+
+Example:
+    >>> x = ember.tensor(np.ones((2, 3)))
+    >>> w = ember.Variable(np.ones((3, 4)))
+    >>> ember.ops.core.dense(x, w, None, "relu").shape
+    (2, 4)
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ember import _C
+from ember.autograd import Function, Tensor
+from ember.ops.math import to_tensor
+
+# Activations the GEMM epilogue applies while the tile is in registers or cache.
+FUSED_ACTIVATIONS = ("linear", "relu", "tanh", "sigmoid")
+
+
+def fused_activation_backward(g: np.ndarray, y: np.ndarray, act: str) -> np.ndarray:
+    """Gradient through an epilogue activation, from its output y."""
+    if act == "linear":
+        return g
+    return _C.activation_backward(g, None, y, act)
+
+
+class Dense(Function):
+    """y = act(x @ kernel + bias) over the last axis of x."""
+
+    def forward(self, x: np.ndarray, kernel: np.ndarray, *rest: Any) -> np.ndarray:
+        bias, act = (rest[0], rest[1]) if len(rest) == 2 else (None, rest[0])
+        units = kernel.shape[1]
+        if x.shape[-1] != kernel.shape[0]:
+            raise ValueError(
+                f"dense: input's last axis must be {kernel.shape[0]}, received shape {x.shape}"
+            )
+        self.lead = x.shape[:-1]
+        self.x2 = x.reshape(-1, x.shape[-1])
+        self.kernel, self.act, self.has_bias = kernel, act, bias is not None
+        y = _C.gemm(self.x2, kernel, bias=bias, activation=act)
+        self.y = y
+        return y.reshape(*self.lead, units)
+
+    def backward(self, g: np.ndarray):
+        units = self.kernel.shape[1]
+        dz = fused_activation_backward(g.reshape(-1, units), self.y, self.act)
+        needs = self.needs_input_grad
+        dx = dw = db = None
+        if needs[0]:
+            dx = _C.gemm(dz, self.kernel, trans_b=True).reshape(*self.lead, self.kernel.shape[0])
+        if needs[1]:
+            dw = _C.gemm(self.x2, dz, trans_a=True)
+        if self.has_bias and needs[2]:
+            db = _C.column_sums(dz)
+        return (dx, dw, db) if self.has_bias else (dx, dw)
+
+
+def dense(x: Any, kernel: Tensor, bias: Tensor | None, activation: str = "linear") -> Tensor:
+    """``act(x @ kernel + bias)``; activation must be one of FUSED_ACTIVATIONS."""
+    if bias is None:
+        return Dense.apply(to_tensor(x), kernel, activation)
+    return Dense.apply(to_tensor(x), kernel, bias, activation)
+
+
+class Dropout(Function):
+    def forward(self, x: np.ndarray, rate: float, seed: int) -> np.ndarray:
+        self.rate, self.seed = rate, seed
+        return _C.dropout_forward(x, rate, seed)
+
+    def backward(self, g: np.ndarray):
+        return (_C.dropout_backward(g, self.rate, self.seed),)
+
+
+def dropout(x: Any, rate: float, seed: int) -> Tensor:
+    """Zero each element with probability ``rate``; scale the rest by 1 / (1 - rate)."""
+    return Dropout.apply(to_tensor(x), float(rate), int(seed))
+
+
+class Rescale(Function):
+    def forward(self, x: np.ndarray, scale: Any, offset: Any) -> np.ndarray:
+        self.scale = np.float32(scale) if np.isscalar(scale) else np.asarray(scale, np.float32)
+        return (x * self.scale + np.asarray(offset, np.float32)).astype(np.float32)
+
+    def backward(self, g: np.ndarray):
+        return ((g * self.scale).astype(np.float32),)
+
+
+def rescale(x: Any, scale: Any, offset: Any = 0.0) -> Tensor:
+    return Rescale.apply(to_tensor(x), scale, offset)

@@ -1,0 +1,331 @@
+"""Arithmetic, reductions and shape ops with numpy broadcasting semantics.
+
+Gradients of broadcast operands are summed back to the operand's shape.
+
+Example:
+    >>> a = ember.tensor([[1.0, 2.0]], requires_grad=True)
+    >>> (a * 3 + 1).sum().backward(); a.grad
+    array([[3., 3.]], dtype=float32)
+"""
+
+from __future__ import annotations
+
+import builtins
+from typing import Any
+
+import numpy as np
+
+from ember.autograd import Function, Tensor, as_float32
+
+
+def to_tensor(x: Any) -> Tensor:
+    return x if isinstance(x, Tensor) else Tensor(x)
+
+
+def unbroadcast(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    """Sum ``grad`` over the axes numpy broadcasting added or stretched to reach its shape."""
+    if grad.shape == shape:
+        return grad
+    extra = grad.ndim - len(shape)
+    if extra > 0:
+        grad = grad.sum(axis=tuple(range(extra)))
+    stretched = tuple(i for i, n in enumerate(shape) if n == 1 and grad.shape[i] != 1)
+    if stretched:
+        grad = grad.sum(axis=stretched, keepdims=True)
+    return grad.reshape(shape)
+
+
+class Add(Function):
+    def forward(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        self.shapes = (a.shape, b.shape)
+        return np.add(a, b, dtype=np.float32)
+
+    def backward(self, g: np.ndarray):
+        return unbroadcast(g, self.shapes[0]), unbroadcast(g, self.shapes[1])
+
+
+class Subtract(Function):
+    def forward(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        self.shapes = (a.shape, b.shape)
+        return np.subtract(a, b, dtype=np.float32)
+
+    def backward(self, g: np.ndarray):
+        return unbroadcast(g, self.shapes[0]), unbroadcast(-g, self.shapes[1])
+
+
+class Multiply(Function):
+    def forward(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        self.a, self.b = a, b
+        return np.multiply(a, b, dtype=np.float32)
+
+    def backward(self, g: np.ndarray):
+        need_a, need_b = self.needs_input_grad
+        ga = unbroadcast(g * self.b, self.a.shape) if need_a else None
+        gb = unbroadcast(g * self.a, self.b.shape) if need_b else None
+        return ga, gb
+
+
+class Divide(Function):
+    def forward(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        self.a, self.b = a, b
+        return np.divide(a, b, dtype=np.float32)
+
+    def backward(self, g: np.ndarray):
+        need_a, need_b = self.needs_input_grad
+        ga = unbroadcast(g / self.b, self.a.shape) if need_a else None
+        gb = unbroadcast(-g * self.a / (self.b * self.b), self.b.shape) if need_b else None
+        return ga, gb
+
+
+class Negative(Function):
+    def forward(self, a: np.ndarray) -> np.ndarray:
+        return np.negative(a)
+
+    def backward(self, g: np.ndarray):
+        return (-g,)
+
+
+class Power(Function):
+    def forward(self, a: np.ndarray, exponent: float) -> np.ndarray:
+        self.a, self.exponent = a, exponent
+        return np.power(a, exponent, dtype=np.float32)
+
+    def backward(self, g: np.ndarray):
+        return (g * self.exponent * np.power(self.a, self.exponent - 1, dtype=np.float32),)
+
+
+class MatMul(Function):
+    """a @ b for 2-D operands (batched operands broadcast as in numpy)."""
+
+    def forward(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        if a.ndim < 1 or b.ndim < 1:
+            raise ValueError("matmul: operands must be at least 1-D")
+        self.a, self.b = a, b
+        return np.matmul(a, b)
+
+    def backward(self, g: np.ndarray):
+        a, b = self.a, self.b
+        a2 = a[None, :] if a.ndim == 1 else a
+        b2 = b[:, None] if b.ndim == 1 else b
+        g2 = g
+        if a.ndim == 1:
+            g2 = np.expand_dims(g2, -2)
+        if b.ndim == 1:
+            g2 = np.expand_dims(g2, -1)
+        need_a, need_b = self.needs_input_grad
+        ga = gb = None
+        if need_a:
+            ga = unbroadcast(np.matmul(g2, np.swapaxes(b2, -1, -2)), a2.shape).reshape(a.shape)
+        if need_b:
+            gb = unbroadcast(np.matmul(np.swapaxes(a2, -1, -2), g2), b2.shape).reshape(b.shape)
+        return ga, gb
+
+
+def _normalize_axis(axis: Any, ndim: int) -> tuple[int, ...]:
+    if axis is None:
+        return tuple(range(ndim))
+    axes = (axis,) if isinstance(axis, int) else tuple(axis)
+    return tuple(a % ndim if ndim else 0 for a in axes)
+
+
+class Sum(Function):
+    def forward(self, a: np.ndarray, axis: Any = None, keepdims: bool = False) -> np.ndarray:
+        self.shape = a.shape
+        self.axes = _normalize_axis(axis, a.ndim)
+        self.keepdims = keepdims
+        return np.asarray(a.sum(axis=axis, keepdims=keepdims, dtype=np.float32))
+
+    def backward(self, g: np.ndarray):
+        if not self.keepdims:
+            g = np.expand_dims(g, self.axes) if self.axes else g
+        return (np.broadcast_to(g, self.shape).astype(np.float32),)
+
+
+class Mean(Function):
+    def forward(self, a: np.ndarray, axis: Any = None, keepdims: bool = False) -> np.ndarray:
+        self.shape = a.shape
+        self.axes = _normalize_axis(axis, a.ndim)
+        self.keepdims = keepdims
+        self.count = int(np.prod([a.shape[i] for i in self.axes])) if self.axes else 1
+        return np.asarray(a.mean(axis=axis, keepdims=keepdims, dtype=np.float32))
+
+    def backward(self, g: np.ndarray):
+        if not self.keepdims:
+            g = np.expand_dims(g, self.axes) if self.axes else g
+        return (np.broadcast_to(g / np.float32(self.count), self.shape).astype(np.float32),)
+
+
+class Reshape(Function):
+    def forward(self, a: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+        self.shape = a.shape
+        return a.reshape(shape)
+
+    def backward(self, g: np.ndarray):
+        return (g.reshape(self.shape),)
+
+
+class Transpose(Function):
+    def forward(self, a: np.ndarray, axes: tuple[int, ...] | None) -> np.ndarray:
+        self.axes = axes
+        return np.transpose(a, axes)
+
+    def backward(self, g: np.ndarray):
+        if self.axes is None:
+            return (np.transpose(g),)
+        return (np.transpose(g, np.argsort(self.axes)),)
+
+
+class GetItem(Function):
+    def forward(self, a: np.ndarray, index: Any) -> np.ndarray:
+        self.shape, self.index = a.shape, index
+        return np.asarray(a[index])
+
+    def backward(self, g: np.ndarray):
+        out = np.zeros(self.shape, np.float32)
+        np.add.at(out, self.index, g)
+        return (out,)
+
+
+class Exp(Function):
+    def forward(self, a: np.ndarray) -> np.ndarray:
+        self.y = np.exp(a)
+        return self.y
+
+    def backward(self, g: np.ndarray):
+        return (g * self.y,)
+
+
+class Log(Function):
+    def forward(self, a: np.ndarray) -> np.ndarray:
+        self.a = a
+        return np.log(a)
+
+    def backward(self, g: np.ndarray):
+        return (g / self.a,)
+
+
+class Sqrt(Function):
+    def forward(self, a: np.ndarray) -> np.ndarray:
+        self.y = np.sqrt(a)
+        return self.y
+
+    def backward(self, g: np.ndarray):
+        return (g / (2 * self.y),)
+
+
+class Abs(Function):
+    def forward(self, a: np.ndarray) -> np.ndarray:
+        self.a = a
+        return np.abs(a)
+
+    def backward(self, g: np.ndarray):
+        return (g * np.sign(self.a).astype(np.float32),)
+
+
+class Clip(Function):
+    """Clamp to [lo, hi]; the gradient passes where the value was inside."""
+
+    def forward(self, a: np.ndarray, lo: float, hi: float) -> np.ndarray:
+        self.inside = (a >= lo) & (a <= hi)
+        return np.clip(a, lo, hi).astype(np.float32)
+
+    def backward(self, g: np.ndarray):
+        return (g * self.inside,)
+
+
+class Maximum(Function):
+    def forward(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        self.a, self.b = a, b
+        return np.maximum(a, b).astype(np.float32)
+
+    def backward(self, g: np.ndarray):
+        take_a = self.a >= self.b
+        need_a, need_b = self.needs_input_grad
+        ga = unbroadcast(g * take_a, self.a.shape) if need_a else None
+        gb = unbroadcast(g * ~take_a, self.b.shape) if need_b else None
+        return ga, gb
+
+
+def add(a: Any, b: Any) -> Tensor:
+    """a + b with broadcasting."""
+    return Add.apply(to_tensor(a), to_tensor(b))
+
+
+def subtract(a: Any, b: Any) -> Tensor:
+    return Subtract.apply(to_tensor(a), to_tensor(b))
+
+
+def multiply(a: Any, b: Any) -> Tensor:
+    return Multiply.apply(to_tensor(a), to_tensor(b))
+
+
+def divide(a: Any, b: Any) -> Tensor:
+    return Divide.apply(to_tensor(a), to_tensor(b))
+
+
+def negative(a: Any) -> Tensor:
+    return Negative.apply(to_tensor(a))
+
+
+def power(a: Any, exponent: float) -> Tensor:
+    return Power.apply(to_tensor(a), float(exponent))
+
+
+def matmul(a: Any, b: Any) -> Tensor:
+    return MatMul.apply(to_tensor(a), to_tensor(b))
+
+
+def sum(a: Any, axis: Any = None, keepdims: bool = False) -> Tensor:  # noqa: A001
+    return Sum.apply(to_tensor(a), axis=axis, keepdims=keepdims)
+
+
+def mean(a: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
+    return Mean.apply(to_tensor(a), axis=axis, keepdims=keepdims)
+
+
+def reshape(a: Any, shape: Any) -> Tensor:
+    return Reshape.apply(to_tensor(a), tuple(builtins.int(s) for s in shape))
+
+
+def transpose(a: Any, axes: Any = None) -> Tensor:
+    return Transpose.apply(to_tensor(a), None if axes is None else tuple(axes))
+
+
+def getitem(a: Any, index: Any) -> Tensor:
+    if isinstance(index, Tensor):
+        index = index.data
+    return GetItem.apply(to_tensor(a), index)
+
+
+def exp(a: Any) -> Tensor:
+    return Exp.apply(to_tensor(a))
+
+
+def log(a: Any) -> Tensor:
+    return Log.apply(to_tensor(a))
+
+
+def sqrt(a: Any) -> Tensor:
+    return Sqrt.apply(to_tensor(a))
+
+
+def abs(a: Any) -> Tensor:  # noqa: A001
+    return Abs.apply(to_tensor(a))
+
+
+def square(a: Any) -> Tensor:
+    t = to_tensor(a)
+    return Multiply.apply(t, t)
+
+
+def clip(a: Any, lo: float, hi: float) -> Tensor:
+    return Clip.apply(to_tensor(a), float(lo), float(hi))
+
+
+def maximum(a: Any, b: Any) -> Tensor:
+    return Maximum.apply(to_tensor(a), to_tensor(b))
+
+
+def constant(value: Any) -> Tensor:
+    """A Tensor that never needs a gradient."""
+    return Tensor(as_float32(value))
