@@ -1,4 +1,4 @@
-"""Command line: ``python -m ember info``."""
+"""Command line: ``python -m ember demo | info``."""
 
 from __future__ import annotations
 
@@ -14,11 +14,26 @@ def _info(_: argparse.Namespace) -> int:
     return 0
 
 
+def _demo(args: argparse.Namespace) -> int:
+    import ember
+    from ember.demo import run_cnn_demo
+
+    if args.threads:
+        ember.set_num_threads(args.threads)
+    result = run_cnn_demo(epochs=args.epochs, batch_size=args.batch_size)
+    return 0 if result["test_accuracy"] >= 0.9 else 1
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of ``python -m ember``."""
     parser = argparse.ArgumentParser(prog="python -m ember", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("info", help="print the build configuration").set_defaults(run=_info)
+    demo = commands.add_parser("demo", help="train a CNN on the bundled digits")
+    demo.add_argument("--epochs", type=int, default=20)
+    demo.add_argument("--batch-size", type=int, default=32)
+    demo.add_argument("--threads", type=int, default=0, help="0: all cores")
+    demo.set_defaults(run=_demo)
     args = parser.parse_args(argv)
     return args.run(args)
 

@@ -417,8 +417,6 @@ def run_backward(root: Tensor, seed: np.ndarray, retain_graph: bool = False) -> 
         if not retain_graph:
             fn.__dict__.clear()  # drops saved arrays and the links to the inputs
             fn._released = True
-    if not retain_graph:
-        root._ctx = None
 
 
 class Variable(Tensor):

@@ -56,14 +56,14 @@ class Sequential(Model):
                 raise ValueError(f"{self.name}: layer {layer.name} is already in the model")
             self._stack.append(layer)
             self._track_layers([layer])
-            if (
-                self._input_layer is None
-                and len(self._stack) == 1
-                and layer._batch_input_shape is not None
-            ):
-                self._input_layer = InputLayer(
-                    batch_shape=layer._batch_input_shape, name=unique_name("input_layer")
-                )
+            if self._input_layer is None and len(self._stack) == 1:
+                shape = layer._batch_input_shape
+                if shape is None and isinstance(layer, Model) and len(layer.inputs) == 1:
+                    shape = layer.inputs[0].shape  # a built model brings its input shape
+                if shape is not None:
+                    self._input_layer = InputLayer(
+                        batch_shape=shape, name=unique_name("input_layer")
+                    )
         if rebuild and self._input_layer is not None:
             self._build_graph()
 
@@ -105,6 +105,11 @@ class Sequential(Model):
         if self._stack:
             self._build_graph()
         self.built = True
+
+    def _maybe_build(self, input_shape: Any) -> None:
+        # Built from the first real batch: the batch size stays open (None).
+        if not self.built or self.inputs_struct is None:
+            self.build((None, *tuple(input_shape)[1:]))
 
     def call(self, inputs: Any, training: bool | None = None, mask: Any = None) -> Any:
         if not self._stack:
