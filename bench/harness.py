@@ -58,9 +58,20 @@ class Workload:
     params: dict = field(default_factory=dict)
 
 
-def run_worker(script: Path, framework: str, threads: int, extra: list[str]) -> dict:
-    """Runs `script --worker framework` in a fresh process and returns its JSON output."""
-    cmd = [sys.executable, str(script), "--worker", framework, "--threads", str(threads), *extra]
+def run_worker(
+    script: Path, framework: str, threads: int, extra: list[str], python: str | None = None
+) -> dict:
+    """Runs `script --worker framework` in a fresh process (optionally another interpreter,
+    e.g. one with TensorFlow) and returns its JSON output."""
+    cmd = [
+        python or sys.executable,
+        str(script),
+        "--worker",
+        framework,
+        "--threads",
+        str(threads),
+        *extra,
+    ]
     proc = subprocess.run(cmd, env=thread_env(threads), capture_output=True, text=True)
     if proc.returncode != 0:
         return {"error": proc.stderr.strip().splitlines()[-1] if proc.stderr else "failed"}
@@ -68,14 +79,20 @@ def run_worker(script: Path, framework: str, threads: int, extra: list[str]) -> 
 
 
 def run_rounds(
-    script: Path, frameworks: list[str], threads: int, extra: list[str], rounds: int
+    script: Path,
+    frameworks: list[str],
+    threads: int,
+    extra: list[str],
+    rounds: int,
+    interpreters: dict[str, str] | None = None,
 ) -> dict[str, dict]:
     """Runs every framework's worker `rounds` times, alternating frameworks so that a noisy
     neighbour hits all of them alike; each timing is the median over the rounds."""
     runs: dict[str, list[dict]] = {fw: [] for fw in frameworks}
     for _ in range(max(1, rounds)):
         for fw in frameworks:
-            runs[fw].append(run_worker(script, fw, threads, extra))
+            python = (interpreters or {}).get(fw)
+            runs[fw].append(run_worker(script, fw, threads, extra, python))
     merged: dict[str, dict] = {}
     for fw, results in runs.items():
         ok = [r for r in results if "error" not in r]

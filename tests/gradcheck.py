@@ -53,5 +53,6 @@ def check_gradients(
             minus = loss()
             arr[idx] = orig
             fd = (plus - minus) / (2 * eps)
-            np.testing.assert_allclose(grad[idx], fd, atol=atol, rtol=rtol,
-                                       err_msg=f"d/d {name}{idx}")
+            np.testing.assert_allclose(
+                grad[idx], fd, atol=atol, rtol=rtol, err_msg=f"d/d {name}{idx}"
+            )

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from gradcheck import check_gradients
 
 import ember
 from ember.ops import math as m
-from gradcheck import check_gradients
 
 
 def test_tensor_basics():

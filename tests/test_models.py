@@ -20,17 +20,25 @@ def fresh_names():
 
 
 def lenet() -> ember.Sequential:
-    return ember.Sequential([
-        layers.Conv2D(6, (5, 5), strides=(1, 1), activation="tanh", padding="valid",
-                      input_shape=(32, 32, 1)),
-        layers.AveragePooling2D(pool_size=(2, 2), strides=(2, 2)),
-        layers.Conv2D(16, (5, 5), strides=(1, 1), activation="tanh", padding="valid"),
-        layers.AveragePooling2D(pool_size=(2, 2), strides=(2, 2)),
-        layers.Conv2D(120, (5, 5), strides=(1, 1), activation="tanh", padding="valid"),
-        layers.Flatten(),
-        layers.Dense(84, activation="tanh"),
-        layers.Dense(10, activation="softmax"),
-    ])
+    return ember.Sequential(
+        [
+            layers.Conv2D(
+                6,
+                (5, 5),
+                strides=(1, 1),
+                activation="tanh",
+                padding="valid",
+                input_shape=(32, 32, 1),
+            ),
+            layers.AveragePooling2D(pool_size=(2, 2), strides=(2, 2)),
+            layers.Conv2D(16, (5, 5), strides=(1, 1), activation="tanh", padding="valid"),
+            layers.AveragePooling2D(pool_size=(2, 2), strides=(2, 2)),
+            layers.Conv2D(120, (5, 5), strides=(1, 1), activation="tanh", padding="valid"),
+            layers.Flatten(),
+            layers.Dense(84, activation="tanh"),
+            layers.Dense(10, activation="softmax"),
+        ]
+    )
 
 
 def shared_input_model() -> ember.Model:
@@ -52,7 +60,10 @@ def test_lenet_has_keras_parameter_count_and_shapes():
     assert model.count_params() == 61_706
     assert model.output_shape == (None, 10)
     assert [layer.output_shape for layer in model.layers][:3] == [
-        (None, 28, 28, 6), (None, 14, 14, 6), (None, 10, 10, 16)]
+        (None, 28, 28, 6),
+        (None, 14, 14, 6),
+        (None, 10, 10, 16),
+    ]
     assert model.input.shape == (None, 32, 32, 1)
     assert len(model.get_weights()) == 10
 
@@ -80,8 +91,11 @@ def test_sequential_accepts_an_input_first():
 
 def test_shape_errors_read_like_keras():
     model = ember.Sequential([layers.Dense(4, input_shape=(3,))])
-    with pytest.raises(ValueError, match=r'layer "dense" is incompatible.*expected axis -1 of '
-                                         r"input shape to have value 3.*\(2, 5\)"):
+    with pytest.raises(
+        ValueError,
+        match=r'layer "dense" is incompatible.*expected axis -1 of '
+        r"input shape to have value 3.*\(2, 5\)",
+    ):
         model(np.ones((2, 5), np.float32))
     with pytest.raises(ValueError, match=r"expected min_ndim=4, found ndim=3"):
         ember.Sequential([layers.Conv2D(2, 3, input_shape=(28, 28))])
@@ -172,8 +186,7 @@ def test_config_round_trip_rebuilds_the_same_model(build):
     assert clone.count_params() == model.count_params()
     clone.set_weights(model.get_weights())
     x = np.random.rand(2, *model.input_shape[1:]).astype(np.float32)
-    np.testing.assert_allclose(clone.predict(x, verbose=0), model.predict(x, verbose=0),
-                               rtol=1e-6)
+    np.testing.assert_allclose(clone.predict(x, verbose=0), model.predict(x, verbose=0), rtol=1e-6)
 
 
 def test_save_and_load_model_keep_predictions(tmp_path):

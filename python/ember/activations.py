@@ -84,6 +84,24 @@ def exponential(x: Any) -> Tensor:
     return act_ops.activation(x, "exponential")
 
 
+def mish(x: Any) -> Tensor:
+    """x * tanh(softplus(x))."""
+    return act_ops.to_tensor(x) * tanh(softplus(x))
+
+
+def hard_silu(x: Any) -> Tensor:
+    """x * hard_sigmoid(x) (also called hard_swish)."""
+    return act_ops.to_tensor(x) * hard_sigmoid(x)
+
+
+hard_swish = hard_silu
+
+
+def log_sigmoid(x: Any) -> Tensor:
+    """log(sigmoid(x)) = -softplus(-x), stable for large |x|."""
+    return -softplus(-act_ops.to_tensor(x))
+
+
 _BY_NAME: dict[str, Callable[..., Tensor]] = {
     "linear": linear,
     "relu": relu,
@@ -102,6 +120,10 @@ _BY_NAME: dict[str, Callable[..., Tensor]] = {
     "leaky_relu": leaky_relu,
     "hard_sigmoid": hard_sigmoid,
     "exponential": exponential,
+    "mish": mish,
+    "hard_silu": hard_silu,
+    "hard_swish": hard_swish,
+    "log_sigmoid": log_sigmoid,
 }
 
 

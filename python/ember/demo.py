@@ -22,17 +22,18 @@ def build_digits_cnn() -> Any:
     import ember
     from ember import layers
 
-    return ember.Sequential([
-        layers.Conv2D(32, (3, 3), padding="same", activation="relu", input_shape=(8, 8, 1)),
-        layers.MaxPooling2D((2, 2)),
-        layers.Conv2D(64, (3, 3), padding="same", activation="relu"),
-        layers.Flatten(),
-        layers.Dense(10, activation="softmax"),
-    ])
+    return ember.Sequential(
+        [
+            layers.Conv2D(32, (3, 3), padding="same", activation="relu", input_shape=(8, 8, 1)),
+            layers.MaxPooling2D((2, 2)),
+            layers.Conv2D(64, (3, 3), padding="same", activation="relu"),
+            layers.Flatten(),
+            layers.Dense(10, activation="softmax"),
+        ]
+    )
 
 
-def run_cnn_demo(epochs: int = 20, batch_size: int = 32, verbose: int = 1,
-                 seed: int = 0) -> dict:
+def run_cnn_demo(epochs: int = 20, batch_size: int = 32, verbose: int = 1, seed: int = 0) -> dict:
     """Train the digits CNN; returns test accuracy and training samples per second."""
     import ember
     from ember.datasets import digits
@@ -42,21 +43,32 @@ def run_cnn_demo(epochs: int = 20, batch_size: int = 32, verbose: int = 1,
     x_train = (x_train[..., None] / 16.0).astype(np.float32)
     x_test = (x_test[..., None] / 16.0).astype(np.float32)
     model = build_digits_cnn()
-    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy",
-                  metrics=["accuracy"])
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
     if verbose:
-        print(f"ember {ember.__version__} on {ember.build_info()['isa']} with "
-              f"{ember.get_num_threads()} threads: digits CNN, {len(x_train)} training and "
-              f"{len(x_test)} test images (8x8)")
+        print(
+            f"ember {ember.__version__} on {ember.build_info()['isa']} with "
+            f"{ember.get_num_threads()} threads: digits CNN, {len(x_train)} training and "
+            f"{len(x_test)} test images (8x8)"
+        )
         model.summary()
     start = time.perf_counter()
-    model.fit(x_train, y_train, batch_size=batch_size, epochs=epochs, verbose=verbose,
-              validation_split=0.1)
+    model.fit(
+        x_train,
+        y_train,
+        batch_size=batch_size,
+        epochs=epochs,
+        verbose=verbose,
+        validation_split=0.1,
+    )
     seconds = time.perf_counter() - start
     samples_per_s = epochs * len(x_train) * 0.9 / seconds
     loss, accuracy = model.evaluate(x_test, y_test, verbose=0)
     if verbose:
         print(f"test accuracy: {accuracy:.4f}  (test loss {loss:.4f})")
         print(f"training: {samples_per_s:,.0f} samples/s ({seconds:.1f} s for {epochs} epochs)")
-    return {"test_accuracy": float(accuracy), "test_loss": float(loss),
-            "samples_per_s": samples_per_s, "seconds": seconds}
+    return {
+        "test_accuracy": float(accuracy),
+        "test_loss": float(loss),
+        "samples_per_s": samples_per_s,
+        "seconds": seconds,
+    }

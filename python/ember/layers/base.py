@@ -18,6 +18,7 @@ Example:
 from __future__ import annotations
 
 import inspect
+import itertools
 import re
 from typing import Any
 
@@ -28,6 +29,7 @@ from ember.autograd import Tensor, Variable
 from ember.layers.node import Node, SymbolicTensor, flatten, is_symbolic, map_structure
 
 _name_counts: dict[str, int] = {}
+_creation = itertools.count()  # orders layers of equal depth in a functional model, as Keras
 
 
 def clear_session() -> None:
@@ -89,6 +91,7 @@ class Layer:
         self.built = False
         self._own_weights: list[Variable] = []
         self._inbound_nodes: list[Node] = []
+        self._created = next(_creation)
         self.supports_masking = False
         if input_dim is not None and input_shape is None:
             input_shape = (input_dim,)

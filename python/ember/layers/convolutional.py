@@ -345,7 +345,8 @@ class Conv2DTranspose(Layer):
 
 
 class UpSampling2D(Layer):
-    """Repeats rows and columns ``size`` times (nearest neighbour)."""
+    """Repeats rows and columns ``size`` times (nearest) or resizes bilinearly with
+    half-pixel centres (``interpolation="bilinear"``), as Keras."""
 
     def __init__(
         self,
@@ -357,16 +358,17 @@ class UpSampling2D(Layer):
         super().__init__(**kwargs)
         check_data_format(self.name, data_format)
         self.size = normalize_tuple(size, 2, "size", self.name)
-        if interpolation != "nearest":
+        if interpolation not in ("nearest", "bilinear"):
             raise NotImplementedError(
-                f"{self.name}: interpolation={interpolation!r} is not supported (only 'nearest')"
+                f"{self.name}: interpolation={interpolation!r} is not supported (use 'nearest' "
+                "or 'bilinear')"
             )
         self.interpolation = interpolation
 
     def call(self, inputs: Tensor) -> Tensor:
         if inputs.ndim != 4:
             raise incompatible(self, f"expected ndim=4, found ndim={inputs.ndim}", inputs.shape)
-        return conv_ops.upsampling2d(inputs, self.size)
+        return conv_ops.upsampling2d(inputs, self.size, self.interpolation)
 
     def compute_output_shape(self, input_shape: Any) -> tuple:
         n, h, w, c = input_shape

@@ -19,6 +19,7 @@ from ember import initializers as initializers_module
 from ember.autograd import Tensor
 from ember.layers.base import Layer
 from ember.layers.core import reject
+from ember.ops import math as math_ops
 from ember.ops import normalization as norm_ops
 
 
@@ -63,12 +64,12 @@ class BatchNormalization(Layer):
 
     def build(self, input_shape: Any) -> None:
         rank = len(input_shape)
-        if not isinstance(self.axis, int) or self.axis % rank != rank - 1:
-            raise NotImplementedError(
-                f"{self.name}: axis={self.axis} is not supported; ember normalizes the last "
-                "(channels) axis"
+        if not isinstance(self.axis, int) or not -rank <= self.axis < rank:
+            raise ValueError(
+                f"{self.name}: axis={self.axis} is out of range for inputs of rank {rank}"
             )
-        channels = input_shape[-1]
+        self._axis = self.axis % rank
+        channels = input_shape[self._axis]
         if channels is None:
             raise ValueError(
                 f"{self.name}: the normalized axis must be defined, received "
@@ -86,12 +87,21 @@ class BatchNormalization(Layer):
         self.built = True
 
     def call(self, inputs: Tensor, training: bool | None = None) -> Tensor:
-        if inputs.shape[-1] != self.moving_mean.shape[0]:
+        axis = self._axis
+        if inputs.ndim <= axis or inputs.shape[axis] != self.moving_mean.shape[0]:
             raise ValueError(
                 f'Input 0 of layer "{self.name}" is incompatible with the layer: expected axis '
-                f"-1 of input shape to have value {self.moving_mean.shape[0]}, but received "
-                f"input with shape {inputs.shape}"
+                f"{self.axis} of input shape to have value {self.moving_mean.shape[0]}, but "
+                f"received input with shape {inputs.shape}"
             )
+        if axis != inputs.ndim - 1:
+            # The kernels normalize the last axis: move the normalized axis there and back.
+            perm = [i for i in range(inputs.ndim) if i != axis] + [axis]
+            moved = self._normalize(math_ops.transpose(inputs, perm), training)
+            return math_ops.transpose(moved, list(np.argsort(perm)))
+        return self._normalize(inputs, training)
+
+    def _normalize(self, inputs: Tensor, training: bool | None) -> Tensor:
         if training and self.trainable:
             y, mean, var = norm_ops.batch_norm_train(inputs, self.gamma, self.beta, self.epsilon)
             m = np.float32(self.momentum)

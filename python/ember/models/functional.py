@@ -67,10 +67,7 @@ class Model(Trainer, Layer):
         self.outputs_struct = outputs
         input_ids = {id(t) for t in flatten(inputs)}
         self._nodes = _ordered_nodes(flatten(outputs), input_ids)
-        layers: list[Layer] = [t.node.layer for t in flatten(inputs)]
-        for node in self._nodes:
-            if node.layer not in layers:
-                layers.append(node.layer)
+        layers = _layers_by_depth(self._nodes, flatten(inputs), flatten(outputs))
         self._graph_layers = layers
         self._track_layers(layers)
         self.built = True
@@ -314,6 +311,28 @@ def _ordered_nodes(outputs: list[SymbolicTensor], input_ids: set[int]) -> list[N
     for t in outputs:
         visit(t)
     return order
+
+
+def _layers_by_depth(
+    nodes: list[Node], inputs: list[SymbolicTensor], outputs: list[SymbolicTensor]
+) -> list[Layer]:
+    """Keras' layer order: by depth from the outputs (deepest, i.e. the inputs, first), ties
+    in creation order. It is also the order of ``model.weights`` and ``get_weights()``."""
+    depth: dict[int, int] = {}
+    for t in outputs:
+        depth[id(t.node)] = 0
+    for node in reversed(nodes):  # consumers before producers
+        d = depth.get(id(node), 0)
+        for parent in node.input_tensors:
+            key = id(parent.node)
+            depth[key] = max(depth.get(key, 0), d + 1)
+    layer_depth: dict[int, int] = {}
+    layer_of: dict[int, Layer] = {}
+    for node in [*(t.node for t in inputs), *nodes]:
+        layer = node.layer
+        layer_of[id(layer)] = layer
+        layer_depth[id(layer)] = max(layer_depth.get(id(layer), 0), depth.get(id(node), 0))
+    return sorted(layer_of.values(), key=lambda la: (-layer_depth[id(la)], la._created))
 
 
 def run_layer(layer: Layer, inputs: Any, training: bool | None) -> Any:

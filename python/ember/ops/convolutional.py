@@ -95,8 +95,37 @@ class UpSampleNearest(Function):
         return (g.reshape(n, h, self.sh, w, self.sw, c).sum(axis=(2, 4), dtype=np.float32),)
 
 
-def upsampling2d(x: Any, size: tuple[int, int]) -> Tensor:
-    return UpSampleNearest.apply(to_tensor(x), int(size[0]), int(size[1]))
+def bilinear_weights(in_len: int, out_len: int) -> np.ndarray:
+    """(out_len, in_len) interpolation matrix with half-pixel centres (TensorFlow's resize)."""
+    src = (np.arange(out_len) + 0.5) * (in_len / out_len) - 0.5
+    floor = np.floor(src)
+    lower = np.maximum(floor, 0).astype(np.int64)
+    upper = np.minimum(np.ceil(src), in_len - 1).astype(np.int64)
+    frac = (src - floor).astype(np.float32)
+    weights = np.zeros((out_len, in_len), np.float32)
+    np.add.at(weights, (np.arange(out_len), lower), 1 - frac)
+    np.add.at(weights, (np.arange(out_len), upper), frac)
+    return weights
+
+
+class UpSampleBilinear(Function):
+    """Separable bilinear resize: y = A_h . x . A_w^T over each image and channel."""
+
+    def forward(self, x: np.ndarray, sh: int, sw: int) -> np.ndarray:
+        n, h, w, c = x.shape
+        self.ah = bilinear_weights(h, h * sh)
+        self.aw = bilinear_weights(w, w * sw)
+        rows = np.einsum("oh,nhwc->nowc", self.ah, x, optimize=True)
+        return np.einsum("pw,nowc->nopc", self.aw, rows, optimize=True).astype(np.float32)
+
+    def backward(self, g: np.ndarray):
+        cols = np.einsum("pw,nopc->nowc", self.aw, g, optimize=True)
+        return (np.einsum("oh,nowc->nhwc", self.ah, cols, optimize=True).astype(np.float32),)
+
+
+def upsampling2d(x: Any, size: tuple[int, int], interpolation: str = "nearest") -> Tensor:
+    op = UpSampleBilinear if interpolation == "bilinear" else UpSampleNearest
+    return op.apply(to_tensor(x), int(size[0]), int(size[1]))
 
 
 class ZeroPad2D(Function):

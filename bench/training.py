@@ -1,0 +1,247 @@
+"""End-to-end training-step benchmarks: the seed CIFAR-style CNN and LeNet-5 at batch 32 and
+128, one optimizer step (forward, loss, backward, Adam update) per call, ember against PyTorch
+CPU and Keras (when an interpreter with TensorFlow is given), each in its own process with the
+same thread count.
+
+    python bench/training.py                               # ember vs PyTorch
+    python bench/training.py --keras-python /path/to/venv-with-tensorflow/bin/python
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from harness import machine, print_table, run_rounds, time_median, write_json  # noqa: E402
+
+WORKLOADS = [("cifar_cnn", 32), ("cifar_cnn", 128), ("lenet5", 32), ("lenet5", 128)]
+
+
+def data(model: str, batch: int) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(0)
+    shape = (batch, 32, 32, 3) if model == "cifar_cnn" else (batch, 32, 32, 1)
+    return rng.random(shape, dtype=np.float32), rng.integers(0, 10, batch)
+
+
+def flops(model: str, batch: int) -> float:
+    """Multiply-adds x 2 of forward + backward (3x forward) through the conv/dense layers."""
+    if model == "cifar_cnn":
+        fwd = 30 * 30 * 27 * 32 + 13 * 13 * 288 * 64 + 4 * 4 * 576 * 64 + 1024 * 64 + 64 * 10
+    else:
+        fwd = 28 * 28 * 25 * 6 + 10 * 10 * 150 * 16 + 400 * 120 + 120 * 84 + 84 * 10
+    return 2.0 * 3 * fwd * batch
+
+
+# ---------------------------------------------------------------------------------- workers
+def ember_step(model_name: str, batch: int):
+    import ember
+    from ember import layers
+
+    ember.utils.set_random_seed(0)
+    if model_name == "cifar_cnn":
+        model = ember.Sequential(
+            [
+                layers.Conv2D(32, (3, 3), activation="relu", input_shape=(32, 32, 3)),
+                layers.MaxPooling2D((2, 2)),
+                layers.Conv2D(64, (3, 3), activation="relu"),
+                layers.MaxPooling2D((2, 2)),
+                layers.Conv2D(64, (3, 3), activation="relu"),
+                layers.Flatten(),
+                layers.Dense(64, activation="relu"),
+                layers.Dense(10),
+            ]
+        )
+        loss = ember.losses.SparseCategoricalCrossentropy(from_logits=True)
+    else:
+        model = ember.Sequential(
+            [
+                layers.Conv2D(6, 5, activation="tanh", input_shape=(32, 32, 1)),
+                layers.AveragePooling2D(2),
+                layers.Conv2D(16, 5, activation="tanh"),
+                layers.AveragePooling2D(2),
+                layers.Conv2D(120, 5, activation="tanh"),
+                layers.Flatten(),
+                layers.Dense(84, activation="tanh"),
+                layers.Dense(10, activation="softmax"),
+            ]
+        )
+        loss = "sparse_categorical_crossentropy"
+    model.compile(optimizer="adam", loss=loss)
+    x, y = data(model_name, batch)
+    return lambda: model.train_on_batch(x, y)
+
+
+def torch_step(model_name: str, batch: int):
+    import torch
+    from torch import nn
+
+    torch.manual_seed(0)
+    if model_name == "cifar_cnn":
+        model = nn.Sequential(
+            nn.Conv2d(3, 32, 3),
+            nn.ReLU(),
+            nn.MaxPool2d(2),
+            nn.Conv2d(32, 64, 3),
+            nn.ReLU(),
+            nn.MaxPool2d(2),
+            nn.Conv2d(64, 64, 3),
+            nn.ReLU(),
+            nn.Flatten(),
+            nn.Linear(1024, 64),
+            nn.ReLU(),
+            nn.Linear(64, 10),
+        )
+    else:
+        model = nn.Sequential(
+            nn.Conv2d(1, 6, 5),
+            nn.Tanh(),
+            nn.AvgPool2d(2),
+            nn.Conv2d(6, 16, 5),
+            nn.Tanh(),
+            nn.AvgPool2d(2),
+            nn.Conv2d(16, 120, 5),
+            nn.Tanh(),
+            nn.Flatten(),
+            nn.Linear(120, 84),
+            nn.Tanh(),
+            nn.Linear(84, 10),
+        )
+    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+    loss_fn = nn.CrossEntropyLoss()
+    x, y = data(model_name, batch)
+    xt = torch.from_numpy(np.ascontiguousarray(x.transpose(0, 3, 1, 2)))
+    yt = torch.from_numpy(y)
+
+    def step():
+        opt.zero_grad(set_to_none=True)
+        loss = loss_fn(model(xt), yt)
+        loss.backward()
+        opt.step()
+
+    return step
+
+
+def keras_step(model_name: str, batch: int):
+    import keras
+    from keras import layers
+
+    keras.utils.set_random_seed(0)
+    if model_name == "cifar_cnn":
+        model = keras.Sequential(
+            [
+                keras.Input((32, 32, 3)),
+                layers.Conv2D(32, (3, 3), activation="relu"),
+                layers.MaxPooling2D((2, 2)),
+                layers.Conv2D(64, (3, 3), activation="relu"),
+                layers.MaxPooling2D((2, 2)),
+                layers.Conv2D(64, (3, 3), activation="relu"),
+                layers.Flatten(),
+                layers.Dense(64, activation="relu"),
+                layers.Dense(10),
+            ]
+        )
+        loss = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+    else:
+        model = keras.Sequential(
+            [
+                keras.Input((32, 32, 1)),
+                layers.Conv2D(6, 5, activation="tanh"),
+                layers.AveragePooling2D(2),
+                layers.Conv2D(16, 5, activation="tanh"),
+                layers.AveragePooling2D(2),
+                layers.Conv2D(120, 5, activation="tanh"),
+                layers.Flatten(),
+                layers.Dense(84, activation="tanh"),
+                layers.Dense(10, activation="softmax"),
+            ]
+        )
+        loss = "sparse_categorical_crossentropy"
+    model.compile(optimizer="adam", loss=loss)
+    x, y = data(model_name, batch)
+    return lambda: model.train_on_batch(x, y)
+
+
+def worker(framework: str, threads: int) -> dict:
+    if framework == "torch":
+        import torch
+
+        torch.set_num_threads(threads)
+        make = torch_step
+        info = {"torch": torch.__version__}
+    elif framework == "keras":
+        import tensorflow as tf
+
+        tf.config.threading.set_intra_op_parallelism_threads(threads)
+        tf.config.threading.set_inter_op_parallelism_threads(1)
+        import keras
+
+        make = keras_step
+        info = {"keras": keras.__version__, "tensorflow": tf.__version__}
+    else:
+        import ember
+
+        ember.set_num_threads(threads)
+        make = ember_step
+        info = ember.build_info()
+    out: dict = {"_info": info}
+    for model_name, batch in WORKLOADS:
+        step = make(model_name, batch)
+        out[f"{model_name} b{batch}"] = time_median(step, warmup=5, samples=7, min_sample_s=0.3)
+    if framework == "ember":
+        out["_peak_gflops"] = ember._C.measure_peak_gflops(0.3)
+    return out
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--worker", help=argparse.SUPPRESS)
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--keras-python", help="an interpreter with TensorFlow/Keras installed")
+    ap.add_argument("--json", type=Path, default=Path(__file__).parent / "results/training.json")
+    args = ap.parse_args()
+    if args.worker:
+        print(json.dumps(worker(args.worker, args.threads)))
+        return 0
+    frameworks = ["ember", "torch"]
+    interpreters = {}
+    if args.keras_python:
+        frameworks.append("keras")
+        interpreters["keras"] = args.keras_python
+    results = run_rounds(Path(__file__), frameworks, args.threads, [], args.rounds, interpreters)
+    for fw, res in results.items():
+        if "error" in res:
+            print(f"{fw}: not measured ({res['error']})")
+    peak = results["ember"].get("_peak_gflops", float("nan"))
+    rows = []
+    for model_name, batch in WORKLOADS:
+        name = f"{model_name} b{batch}"
+        row = {"name": f"train step {name}", "flops": flops(model_name, batch)}
+        for fw in frameworks:
+            row[fw] = results[fw].get(name)
+        rows.append(row)
+    print(f"{args.threads} threads; ratio = ember time / peer time (one Adam training step)")
+    print_table(rows, [fw for fw in frameworks[1:] if "error" not in results[fw]], peak)
+    write_json(
+        args.json,
+        {
+            "date": time.strftime("%Y-%m-%d"),
+            "machine": machine(),
+            "threads": args.threads,
+            "peak_gflops": peak,
+            "rows": rows,
+            "info": {fw: r.get("_info") for fw, r in results.items()},
+        },
+    )
+    print(f"wrote {args.json}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
