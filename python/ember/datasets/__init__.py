@@ -1,0 +1,20 @@
+"""Datasets with Keras' ``load_data()`` API: ``(x_train, y_train), (x_test, y_test)``.
+
+- :mod:`~ember.datasets.mnist`, :mod:`~ember.datasets.fashion_mnist`,
+  :mod:`~ember.datasets.cifar10`: read the original files (IDX, CIFAR-10 binary; never pickle)
+  from ``$EMBER_DATA_DIR/<name>/`` or ``~/.ember/datasets/<name>/``, downloading them there
+  with a SHA-256 check when missing. Without network the error names the files to fetch by
+  hand, their URLs and the folder; ``EMBER_DATA_OFFLINE=1`` skips download attempts.
+
+Example:
+    >>> (x_train, y_train), (x_test, y_test) = ember.datasets.mnist.load_data()
+    >>> x_train.shape, y_train.dtype
+    ((60000, 28, 28), dtype('uint8'))
+"""
+
+from __future__ import annotations
+
+from ember.datasets import cifar10, fashion_mnist, mnist
+from ember.datasets._cache import ChecksumError, DownloadError
+
+__all__ = ["ChecksumError", "DownloadError", "cifar10", "fashion_mnist", "mnist"]
