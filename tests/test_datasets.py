@@ -1,4 +1,4 @@
-"""ember.datasets: loaders on files the tests write, download safety, malformed input."""
+"""ember.datasets: loaders on files the tests write, download safety, malformed input, digits."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 
 import ember.datasets
-from ember.datasets import _cache, _cifar, _idx, _idx_dataset, cifar10, fashion_mnist, mnist
+from ember.datasets import _cache, _cifar, _idx, _idx_dataset, cifar10, digits, fashion_mnist, mnist
 from ember.datasets._idx_dataset import IdxDataset
 
 MNIST_STEMS = _idx_dataset.STEMS
@@ -161,7 +161,7 @@ def assert_same_splits(got, expected) -> None:
 
 
 def test_public_api():
-    for name in ("mnist", "fashion_mnist", "cifar10"):
+    for name in ("mnist", "fashion_mnist", "cifar10", "digits"):
         assert callable(getattr(ember.datasets, name).load_data)
     assert inspect.signature(mnist.load_data).parameters["path"].default == "mnist.npz"
     assert issubclass(ember.datasets.DownloadError, OSError)
@@ -747,3 +747,100 @@ def test_checksums_are_well_formed(remote_module, names):
         assert all(any(n in url for n in names) for url in remote.urls)
     assert len({remote_module.SPEC.files[s][0] for s in MNIST_STEMS}) == 4
     assert len(cifar10.TARBALL.sha256) == 64
+
+
+# ---------------------------------------------------------------------------------------------
+# Bundled digits
+
+# SHA-256 prefixes of the default split, recorded when the split was introduced.
+DIGITS_Y_TEST_SHA256_PREFIX = "2f244bb9db1a9096"
+DIGITS_X_TRAIN_SHA256_PREFIX = "f865a9db1acef018"
+
+
+def test_digits_bundled_file_is_the_documented_one():
+    readme = (digits.DATA_FILE.parent / "README.md").read_text()
+    assert _cache.sha256_file(digits.DATA_FILE) in readme
+    assert "CC BY 4.0" in readme and "Alpaydin" in readme and "Kaynak" in readme
+
+
+def test_digits_shapes_dtypes_and_range():
+    (x_train, y_train), (x_test, y_test) = digits.load_data()
+    assert x_train.shape == (1438, 8, 8) and y_train.shape == (1438,)
+    assert x_test.shape == (359, 8, 8) and y_test.shape == (359,)
+    for a in (x_train, y_train, x_test, y_test):
+        assert a.dtype == np.uint8
+    both = np.concatenate([x_train, x_test])
+    assert both.min() == 0 and both.max() == 16
+    assert set(np.concatenate([y_train, y_test]).tolist()) == set(range(10))
+
+
+def test_digits_file_order_and_orientation():
+    images, labels = digits._read_all()
+    assert images.shape == (1797, 8, 8)
+    # First line of the file: 0,0,5,13,9,1,0,0, 0,0,13,15,10,15,5,0, ... label 0
+    np.testing.assert_array_equal(images[0, 0], [0, 0, 5, 13, 9, 1, 0, 0])
+    np.testing.assert_array_equal(images[0, 1], [0, 0, 13, 15, 10, 15, 5, 0])
+    assert labels[:3].tolist() == [0, 1, 2]
+    counts = np.bincount(labels, minlength=10).tolist()
+    assert counts == [178, 182, 177, 183, 181, 182, 181, 179, 174, 180]
+
+
+@pytest.mark.parametrize("test_split", [0.2, 0.1, 0.5, 0.0])
+def test_digits_split_is_stratified_and_a_partition(test_split):
+    images, labels = digits._read_all()
+    (x_train, y_train), (x_test, y_test) = digits.load_data(test_split=test_split)
+    total = np.bincount(labels, minlength=10)
+    test_counts = np.bincount(y_test, minlength=10)
+    expected = np.floor(total * test_split + 0.5).astype(int)
+    np.testing.assert_array_equal(test_counts, expected)
+    np.testing.assert_array_equal(np.bincount(y_train, minlength=10), total - expected)
+    # Train and test together are exactly the dataset, image-label pairs kept together.
+    rows = np.concatenate(
+        [
+            np.concatenate([x_train.reshape(-1, 64), y_train[:, None]], axis=1),
+            np.concatenate([x_test.reshape(-1, 64), y_test[:, None]], axis=1),
+        ]
+    )
+    whole = np.concatenate([images.reshape(-1, 64), labels[:, None]], axis=1)
+    np.testing.assert_array_equal(np.unique(rows, axis=0), np.unique(whole, axis=0))
+    assert len(rows) == len(whole)
+    assert x_test.shape == (int(expected.sum()), 8, 8)
+
+
+def test_digits_deterministic_and_seeded():
+    a = digits.load_data()
+    b = digits.load_data(0.2, 113)
+    assert_same_splits(a, b)
+    c = digits.load_data(seed=7)
+    assert not np.array_equal(a[1][1], c[1][1])
+    assert np.array_equal(np.bincount(a[1][1]), np.bincount(c[1][1]))
+    # Pinned: the default split must not change between releases or numpy versions.
+    (x_train, y_train), (x_test, y_test) = a
+    assert hashlib.sha256(y_test.tobytes()).hexdigest()[:16] == DIGITS_Y_TEST_SHA256_PREFIX
+    assert hashlib.sha256(x_train.tobytes()).hexdigest()[:16] == DIGITS_X_TRAIN_SHA256_PREFIX
+
+
+def test_digits_shuffled_not_sorted():
+    (_, y_train), (_, y_test) = digits.load_data()
+    assert np.any(np.diff(y_train.astype(int)) < 0) and np.any(np.diff(y_test.astype(int)) < 0)
+
+
+def test_digits_returns_fresh_writable_arrays():
+    (x_train, y_train), _ = digits.load_data()
+    before = x_train.copy()
+    x_train[:] = 99
+    y_train[:] = 99
+    (again, _), _ = digits.load_data()
+    np.testing.assert_array_equal(again, before)
+
+
+@pytest.mark.parametrize("test_split", [1.0, -0.1, float("nan"), "0.2", None])
+def test_digits_rejects_bad_test_split(test_split):
+    with pytest.raises(ValueError, match="test_split"):
+        digits.load_data(test_split=test_split)
+
+
+@pytest.mark.parametrize("seed", [-1, 2**32, 1.5, "1"])
+def test_digits_rejects_bad_seed(seed):
+    with pytest.raises(ValueError, match="seed"):
+        digits.load_data(seed=seed)
