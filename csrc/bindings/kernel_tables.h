@@ -4,8 +4,10 @@
 
 #include <pybind11/pybind11.h>
 
+#include "kernels/activation.h"
 #include "kernels/conv2d.h"
 #include "kernels/pool.h"
+#include "kernels/softmax.h"
 #include "ref/ref.h"
 
 namespace ember::bindings {
@@ -28,9 +30,19 @@ struct PoolKernels {
   decltype(&ember::global_max_pool2d_backward) global_max_backward;
 };
 
+struct ActivationKernels {
+  decltype(&ember::activation_forward) forward;
+  decltype(&ember::activation_backward) backward;
+  decltype(&ember::relu_forward) relu_forward;
+  decltype(&ember::relu_backward) relu_backward;
+  decltype(&ember::softmax_forward) softmax_forward;
+  decltype(&ember::softmax_backward) softmax_backward;
+};
+
 void bind_gemm(pybind11::module_& m, bool reference);
 void bind_conv2d(pybind11::module_& m, const ConvKernels& kernels);
 void bind_pool(pybind11::module_& m, const PoolKernels& kernels);
+void bind_activation(pybind11::module_& m, const ActivationKernels& kernels);
 void bind_info(pybind11::module_& m);
 
 }  // namespace ember::bindings

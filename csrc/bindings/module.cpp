@@ -8,7 +8,7 @@ namespace py = pybind11;
 using namespace ember::bindings;
 
 PYBIND11_MODULE(_C, m) {
-  m.doc() = "ember's compiled kernels (GEMM, conv2d, pooling)";
+  m.doc() = "ember's compiled kernels (GEMM, conv2d, pooling, activations)";
   // An EMBER_ISA the CPU cannot run fails the import with a clear message.
   ember::select_isa_from_environment();
   bind_info(m);
@@ -20,6 +20,8 @@ PYBIND11_MODULE(_C, m) {
                 ember::avg_pool2d_backward, ember::global_avg_pool2d_forward,
                 ember::global_avg_pool2d_backward, ember::global_max_pool2d_forward,
                 ember::global_max_pool2d_backward});
+  bind_activation(m, {ember::activation_forward, ember::activation_backward, ember::relu_forward,
+                      ember::relu_backward, ember::softmax_forward, ember::softmax_backward});
 
   py::module_ ref = m.def_submodule("ref", "Reference kernels: naive loops, one thread.");
   bind_gemm(ref, true);
@@ -29,4 +31,7 @@ PYBIND11_MODULE(_C, m) {
                   ember::ref::avg_pool2d_forward, ember::ref::avg_pool2d_backward,
                   ember::ref::global_avg_pool2d_forward, ember::ref::global_avg_pool2d_backward,
                   ember::ref::global_max_pool2d_forward, ember::ref::global_max_pool2d_backward});
+  bind_activation(ref, {ember::ref::activation_forward, ember::ref::activation_backward,
+                        ember::ref::relu_forward, ember::ref::relu_backward,
+                        ember::ref::softmax_forward, ember::ref::softmax_backward});
 }

@@ -6,6 +6,7 @@
 #include <cstdint>
 
 #include "gemm/isa_table.h"
+#include "kernels/activation.h"
 #include "kernels/geometry.h"
 
 namespace ember::ref {
@@ -33,5 +34,15 @@ void global_max_pool2d_forward(i64 batch, i64 plane, i64 channels, const float* 
                                std::int32_t* indices);
 void global_max_pool2d_backward(i64 batch, i64 plane, i64 channels, const float* dy,
                                 const std::int32_t* indices, float* dx);
+
+// Twins of kernels/activation.h and softmax.h: the formulas written out in double, one element
+// or row at a time.
+void activation_forward(ActFn fn, float alpha, const float* x, float* y, i64 n);
+void activation_backward(ActFn fn, float alpha, ActSource source, const float* dy, const float* s,
+                         float* dx, i64 n);
+void relu_forward(const ReluParams& p, const float* x, float* y, i64 n);
+void relu_backward(const ReluParams& p, const float* dy, const float* x, float* dx, i64 n);
+void softmax_forward(const float* x, float* y, i64 rows, i64 cols, bool log);
+void softmax_backward(const float* dy, const float* y, float* dx, i64 rows, i64 cols, bool log);
 
 }  // namespace ember::ref
