@@ -5,8 +5,12 @@
 #include <pybind11/pybind11.h>
 
 #include "kernels/activation.h"
+#include "kernels/batchnorm.h"
 #include "kernels/conv2d.h"
+#include "kernels/dropout.h"
+#include "kernels/loss.h"
 #include "kernels/pool.h"
+#include "kernels/reduce.h"
 #include "kernels/softmax.h"
 #include "ref/ref.h"
 
@@ -39,10 +43,38 @@ struct ActivationKernels {
   decltype(&ember::softmax_backward) softmax_backward;
 };
 
+struct DropoutKernels {
+  decltype(&ember::dropout_apply) apply;
+};
+
+struct BatchNormKernels {
+  decltype(&ember::batchnorm_train_forward) train_forward;
+  decltype(&ember::batchnorm_train_backward) train_backward;
+  decltype(&ember::batchnorm_inference_forward) inference_forward;
+  decltype(&ember::batchnorm_inference_backward) inference_backward;
+};
+
+struct LossKernels {
+  decltype(&ember::softmax_xent_forward_labels) softmax_forward_labels;
+  decltype(&ember::softmax_xent_forward_dense) softmax_forward_dense;
+  decltype(&ember::softmax_xent_backward_labels) softmax_backward_labels;
+  decltype(&ember::softmax_xent_backward_dense) softmax_backward_dense;
+  decltype(&ember::sigmoid_xent_forward) sigmoid_forward;
+  decltype(&ember::sigmoid_xent_backward) sigmoid_backward;
+};
+
+struct ReduceKernels {
+  decltype(&ember::column_sums) column_sums;
+};
+
 void bind_gemm(pybind11::module_& m, bool reference);
 void bind_conv2d(pybind11::module_& m, const ConvKernels& kernels);
 void bind_pool(pybind11::module_& m, const PoolKernels& kernels);
 void bind_activation(pybind11::module_& m, const ActivationKernels& kernels);
+void bind_dropout(pybind11::module_& m, const DropoutKernels& kernels);
+void bind_batchnorm(pybind11::module_& m, const BatchNormKernels& kernels);
+void bind_loss(pybind11::module_& m, const LossKernels& kernels);
+void bind_reduce(pybind11::module_& m, const ReduceKernels& kernels);
 void bind_info(pybind11::module_& m);
 
 }  // namespace ember::bindings

@@ -8,7 +8,9 @@ namespace py = pybind11;
 using namespace ember::bindings;
 
 PYBIND11_MODULE(_C, m) {
-  m.doc() = "ember's compiled kernels (GEMM, conv2d, pooling, activations)";
+  m.doc() =
+      "ember's compiled kernels (GEMM, conv2d, pooling, activations, dropout, batch "
+      "normalization, losses)";
   // An EMBER_ISA the CPU cannot run fails the import with a clear message.
   ember::select_isa_from_environment();
   bind_info(m);
@@ -22,6 +24,13 @@ PYBIND11_MODULE(_C, m) {
                 ember::global_max_pool2d_backward});
   bind_activation(m, {ember::activation_forward, ember::activation_backward, ember::relu_forward,
                       ember::relu_backward, ember::softmax_forward, ember::softmax_backward});
+  bind_dropout(m, {ember::dropout_apply});
+  bind_batchnorm(m, {ember::batchnorm_train_forward, ember::batchnorm_train_backward,
+                     ember::batchnorm_inference_forward, ember::batchnorm_inference_backward});
+  bind_loss(m, {ember::softmax_xent_forward_labels, ember::softmax_xent_forward_dense,
+                ember::softmax_xent_backward_labels, ember::softmax_xent_backward_dense,
+                ember::sigmoid_xent_forward, ember::sigmoid_xent_backward});
+  bind_reduce(m, {ember::column_sums});
 
   py::module_ ref = m.def_submodule("ref", "Reference kernels: naive loops, one thread.");
   bind_gemm(ref, true);
@@ -34,4 +43,12 @@ PYBIND11_MODULE(_C, m) {
   bind_activation(ref, {ember::ref::activation_forward, ember::ref::activation_backward,
                         ember::ref::relu_forward, ember::ref::relu_backward,
                         ember::ref::softmax_forward, ember::ref::softmax_backward});
+  bind_dropout(ref, {ember::ref::dropout_apply});
+  bind_batchnorm(
+      ref, {ember::ref::batchnorm_train_forward, ember::ref::batchnorm_train_backward,
+            ember::ref::batchnorm_inference_forward, ember::ref::batchnorm_inference_backward});
+  bind_loss(ref, {ember::ref::softmax_xent_forward_labels, ember::ref::softmax_xent_forward_dense,
+                  ember::ref::softmax_xent_backward_labels, ember::ref::softmax_xent_backward_dense,
+                  ember::ref::sigmoid_xent_forward, ember::ref::sigmoid_xent_backward});
+  bind_reduce(ref, {ember::ref::column_sums});
 }
