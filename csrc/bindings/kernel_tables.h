@@ -9,6 +9,7 @@
 #include "kernels/conv2d.h"
 #include "kernels/dropout.h"
 #include "kernels/loss.h"
+#include "kernels/optim.h"
 #include "kernels/pool.h"
 #include "kernels/reduce.h"
 #include "kernels/softmax.h"
@@ -63,6 +64,17 @@ struct LossKernels {
   decltype(&ember::sigmoid_xent_backward) sigmoid_backward;
 };
 
+struct OptimKernels {
+  decltype(&ember::sgd_update) sgd;
+  decltype(&ember::adam_update) adam;
+  decltype(&ember::rmsprop_update) rmsprop;
+  decltype(&ember::adagrad_update) adagrad;
+  decltype(&ember::weight_decay) weight_decay;
+  decltype(&ember::global_norm) global_norm;
+  decltype(&ember::scale_arrays) scale;
+  decltype(&ember::clip_arrays) clip;
+};
+
 struct ReduceKernels {
   decltype(&ember::column_sums) column_sums;
 };
@@ -74,6 +86,7 @@ void bind_activation(pybind11::module_& m, const ActivationKernels& kernels);
 void bind_dropout(pybind11::module_& m, const DropoutKernels& kernels);
 void bind_batchnorm(pybind11::module_& m, const BatchNormKernels& kernels);
 void bind_loss(pybind11::module_& m, const LossKernels& kernels);
+void bind_optim(pybind11::module_& m, const OptimKernels& kernels);
 void bind_reduce(pybind11::module_& m, const ReduceKernels& kernels);
 void bind_info(pybind11::module_& m);
 

@@ -10,7 +10,7 @@ using namespace ember::bindings;
 PYBIND11_MODULE(_C, m) {
   m.doc() =
       "ember's compiled kernels (GEMM, conv2d, pooling, activations, dropout, batch "
-      "normalization, losses)";
+      "normalization, losses, optimizer updates)";
   // An EMBER_ISA the CPU cannot run fails the import with a clear message.
   ember::select_isa_from_environment();
   bind_info(m);
@@ -30,6 +30,9 @@ PYBIND11_MODULE(_C, m) {
   bind_loss(m, {ember::softmax_xent_forward_labels, ember::softmax_xent_forward_dense,
                 ember::softmax_xent_backward_labels, ember::softmax_xent_backward_dense,
                 ember::sigmoid_xent_forward, ember::sigmoid_xent_backward});
+  bind_optim(m,
+             {ember::sgd_update, ember::adam_update, ember::rmsprop_update, ember::adagrad_update,
+              ember::weight_decay, ember::global_norm, ember::scale_arrays, ember::clip_arrays});
   bind_reduce(m, {ember::column_sums});
 
   py::module_ ref = m.def_submodule("ref", "Reference kernels: naive loops, one thread.");
@@ -50,5 +53,8 @@ PYBIND11_MODULE(_C, m) {
   bind_loss(ref, {ember::ref::softmax_xent_forward_labels, ember::ref::softmax_xent_forward_dense,
                   ember::ref::softmax_xent_backward_labels, ember::ref::softmax_xent_backward_dense,
                   ember::ref::sigmoid_xent_forward, ember::ref::sigmoid_xent_backward});
+  bind_optim(ref, {ember::ref::sgd_update, ember::ref::adam_update, ember::ref::rmsprop_update,
+                   ember::ref::adagrad_update, ember::ref::weight_decay, ember::ref::global_norm,
+                   ember::ref::scale_arrays, ember::ref::clip_arrays});
   bind_reduce(ref, {ember::ref::column_sums});
 }

@@ -10,6 +10,7 @@
 #include "kernels/batchnorm.h"
 #include "kernels/dropout.h"
 #include "kernels/geometry.h"
+#include "kernels/optim.h"
 
 namespace ember::ref {
 
@@ -37,8 +38,8 @@ void global_max_pool2d_forward(i64 batch, i64 plane, i64 channels, const float* 
 void global_max_pool2d_backward(i64 batch, i64 plane, i64 channels, const float* dy,
                                 const std::int32_t* indices, float* dx);
 
-// Twins of kernels/activation.h, softmax.h, dropout.h, batchnorm.h, loss.h and reduce.h's
-// column_sums: the formulas written out in double, one element or row at a time.
+// Twins of kernels/activation.h, softmax.h, dropout.h, batchnorm.h, loss.h, optim.h and
+// reduce.h's column_sums: the formulas written out in double, one element or row at a time.
 void activation_forward(ActFn fn, float alpha, const float* x, float* y, i64 n);
 void activation_backward(ActFn fn, float alpha, ActSource source, const float* dy, const float* s,
                          float* dx, i64 n);
@@ -73,6 +74,20 @@ void softmax_xent_backward_dense(const float* probs, const float* targets, const
                                  i64 rows, i64 classes, float* dlogits);
 void sigmoid_xent_forward(const float* x, const float* t, float* loss, i64 n);
 void sigmoid_xent_backward(const float* x, const float* t, const float* dloss, float* dx, i64 n);
+
+void sgd_update(const TensorList& list, float* const* params, const float* const* grads,
+                float* const* velocities, const SgdHyper& h);
+void adam_update(const TensorList& list, float* const* params, const float* const* grads,
+                 float* const* m, float* const* v, float* const* vhat, const AdamHyper& h);
+void rmsprop_update(const TensorList& list, float* const* params, const float* const* grads,
+                    float* const* velocity, float* const* momentum_buf, float* const* average_grad,
+                    const RmspropHyper& h);
+void adagrad_update(const TensorList& list, float* const* params, const float* const* grads,
+                    float* const* accumulators, const AdagradHyper& h);
+void weight_decay(const TensorList& list, float* const* params, float factor);
+double global_norm(const TensorList& list, const float* const* arrays);
+void scale_arrays(const TensorList& list, float* const* arrays, float factor);
+void clip_arrays(const TensorList& list, float* const* arrays, float lo, float hi);
 
 void column_sums(const float* x, i64 rows, i64 cols, float* out);
 
