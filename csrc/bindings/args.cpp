@@ -103,4 +103,36 @@ Activation parse_activation(py::handle obj, const std::string& op) {
                         "'sigmoid'; received " + repr_of(obj));
 }
 
+ActFn parse_act_fn(py::handle obj, const std::string& op) {
+  static const std::pair<const char*, ActFn> kNames[] = {
+      {"linear", ActFn::linear},
+      {"relu", ActFn::relu},
+      {"relu6", ActFn::relu6},
+      {"leaky_relu", ActFn::leaky_relu},
+      {"sigmoid", ActFn::sigmoid},
+      {"tanh", ActFn::tanh},
+      {"elu", ActFn::elu},
+      {"selu", ActFn::selu},
+      {"softplus", ActFn::softplus},
+      {"softsign", ActFn::softsign},
+      {"swish", ActFn::swish},
+      {"silu", ActFn::swish},
+      {"gelu", ActFn::gelu},
+      {"gelu_tanh", ActFn::gelu_tanh},
+      {"hard_sigmoid", ActFn::hard_sigmoid},
+      {"exponential", ActFn::exponential},
+  };
+  if (py::isinstance<py::str>(obj)) {
+    const std::string name = lower(obj.cast<std::string>());
+    for (const auto& [known, fn] : kNames) {
+      if (name == known) return fn;
+    }
+  }
+  std::string all;
+  for (const auto& entry : kNames)
+    all += (all.empty() ? "'" : ", '") + std::string(entry.first) + "'";
+  throw py::value_error(op + ": activation name must be one of " + all + "; received " +
+                        repr_of(obj));
+}
+
 }  // namespace ember::bindings

@@ -31,4 +31,8 @@ PaddingArg parse_padding(py::handle obj, const std::string& op, bool allow_expli
 // None | "linear" | "relu" | "tanh" | "sigmoid".
 Activation parse_activation(py::handle obj, const std::string& op);
 
+// The name of an elementwise activation (kernels/activation.h), case-insensitive; "silu" is
+// "swish".
+ActFn parse_act_fn(py::handle obj, const std::string& op);
+
 }  // namespace ember::bindings

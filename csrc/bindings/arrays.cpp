@@ -140,6 +140,23 @@ Int32 to_indices(py::handle obj, const Shape& shape, i64 limit, const std::strin
   return idx;
 }
 
+void require_shape(const Shape& got, const Shape& want, const std::string& op, const char* name,
+                   const std::string& why) {
+  if (got != want) {
+    throw py::value_error(op + ": " + name + " must have shape " + shape_str(want) + why +
+                          ", received " + shape_str(got));
+  }
+}
+
+bool optional_vector(py::handle obj, i64 n, const std::string& op, const char* name,
+                     const std::string& why, Float32* out) {
+  if (obj.is_none()) return false;
+  py::array raw = as_real_array(obj, op, name);
+  require_shape(shape_of(raw), {n}, op, name, why);
+  *out = to_float32(raw, op, name);
+  return true;
+}
+
 Shape parse_shape(py::handle obj, int rank, const std::string& op, const char* name) {
   if (!py::isinstance<py::sequence>(obj) || py::isinstance<py::str>(obj)) {
     throw py::type_error(op + ": " + name + " must be a tuple of " + std::to_string(rank) +

@@ -45,6 +45,15 @@ Int32 index_output(const Shape& shape, const std::string& op);
 // Max-pooling positions: integer array of exactly `shape` with every value in [0, limit).
 Int32 to_indices(py::handle obj, const Shape& shape, i64 limit, const std::string& op);
 
+// ValueError "op: name must have shape (...)<why>, received (...)" unless got == want.
+void require_shape(const Shape& got, const Shape& want, const std::string& op, const char* name,
+                   const std::string& why = "");
+
+// An optional per-channel vector (gamma, beta, ...): None stays None, otherwise shape (n,).
+// Returns whether it was given.
+bool optional_vector(py::handle obj, i64 n, const std::string& op, const char* name,
+                     const std::string& why, Float32* out);
+
 // A shape argument (tuple of ints) of the given rank, every entry >= 1.
 Shape parse_shape(py::handle obj, int rank, const std::string& op, const char* name);
 

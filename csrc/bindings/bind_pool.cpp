@@ -27,13 +27,6 @@ Shape input_shape_of(py::handle obj, const std::string& op) {
   return parse_shape(obj, 4, op, "input_shape");
 }
 
-void require_shape(const Shape& got, const Shape& want, const std::string& op, const char* name) {
-  if (got != want) {
-    throw py::value_error(op + ": " + name + " must have shape " + shape_str(want) + ", received " +
-                          shape_str(got));
-  }
-}
-
 py::object max_forward(const PoolKernels& k, py::handle x_obj, py::handle pool_size,
                        py::handle strides, py::handle padding, bool return_indices,
                        py::handle out) {

@@ -4,8 +4,15 @@
 
 #include <pybind11/pybind11.h>
 
+#include "kernels/activation.h"
+#include "kernels/batchnorm.h"
 #include "kernels/conv2d.h"
+#include "kernels/dropout.h"
+#include "kernels/loss.h"
+#include "kernels/optim.h"
 #include "kernels/pool.h"
+#include "kernels/reduce.h"
+#include "kernels/softmax.h"
 #include "ref/ref.h"
 
 namespace ember::bindings {
@@ -28,9 +35,59 @@ struct PoolKernels {
   decltype(&ember::global_max_pool2d_backward) global_max_backward;
 };
 
+struct ActivationKernels {
+  decltype(&ember::activation_forward) forward;
+  decltype(&ember::activation_backward) backward;
+  decltype(&ember::relu_forward) relu_forward;
+  decltype(&ember::relu_backward) relu_backward;
+  decltype(&ember::softmax_forward) softmax_forward;
+  decltype(&ember::softmax_backward) softmax_backward;
+};
+
+struct DropoutKernels {
+  decltype(&ember::dropout_apply) apply;
+};
+
+struct BatchNormKernels {
+  decltype(&ember::batchnorm_train_forward) train_forward;
+  decltype(&ember::batchnorm_train_backward) train_backward;
+  decltype(&ember::batchnorm_inference_forward) inference_forward;
+  decltype(&ember::batchnorm_inference_backward) inference_backward;
+};
+
+struct LossKernels {
+  decltype(&ember::softmax_xent_forward_labels) softmax_forward_labels;
+  decltype(&ember::softmax_xent_forward_dense) softmax_forward_dense;
+  decltype(&ember::softmax_xent_backward_labels) softmax_backward_labels;
+  decltype(&ember::softmax_xent_backward_dense) softmax_backward_dense;
+  decltype(&ember::sigmoid_xent_forward) sigmoid_forward;
+  decltype(&ember::sigmoid_xent_backward) sigmoid_backward;
+};
+
+struct OptimKernels {
+  decltype(&ember::sgd_update) sgd;
+  decltype(&ember::adam_update) adam;
+  decltype(&ember::rmsprop_update) rmsprop;
+  decltype(&ember::adagrad_update) adagrad;
+  decltype(&ember::weight_decay) weight_decay;
+  decltype(&ember::global_norm) global_norm;
+  decltype(&ember::scale_arrays) scale;
+  decltype(&ember::clip_arrays) clip;
+};
+
+struct ReduceKernels {
+  decltype(&ember::column_sums) column_sums;
+};
+
 void bind_gemm(pybind11::module_& m, bool reference);
 void bind_conv2d(pybind11::module_& m, const ConvKernels& kernels);
 void bind_pool(pybind11::module_& m, const PoolKernels& kernels);
+void bind_activation(pybind11::module_& m, const ActivationKernels& kernels);
+void bind_dropout(pybind11::module_& m, const DropoutKernels& kernels);
+void bind_batchnorm(pybind11::module_& m, const BatchNormKernels& kernels);
+void bind_loss(pybind11::module_& m, const LossKernels& kernels);
+void bind_optim(pybind11::module_& m, const OptimKernels& kernels);
+void bind_reduce(pybind11::module_& m, const ReduceKernels& kernels);
 void bind_info(pybind11::module_& m);
 
 }  // namespace ember::bindings

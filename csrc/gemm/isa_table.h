@@ -14,6 +14,35 @@ using i64 = std::int64_t;
 
 enum class Activation : int { linear = 0, relu = 1, tanh = 2, sigmoid = 3 };
 
+// The elementwise activations of kernels/activation.h (Keras 3 formulas, listed there).
+enum class ActFn : int {
+  linear,
+  relu,
+  relu6,
+  leaky_relu,  // alpha: the negative slope
+  sigmoid,
+  tanh,
+  elu,  // alpha: the negative saturation
+  selu,
+  softplus,
+  softsign,
+  swish,
+  gelu,       // exact erf form
+  gelu_tanh,  // tanh approximation
+  hard_sigmoid,
+  exponential,
+};
+
+// Where an activation backward reads its saved tensor from.
+enum class ActSource : int { none, x, y };
+
+// A row's softmax normaliser: log(sum(exp(x))) = max + log_sum, kept apart so a loss can form
+// (max - x_j) + log_sum without the rounding of the sum.
+struct RowLogSumExp {
+  float max;
+  float log_sum;  // log(sum(exp(x - max))), >= 0
+};
+
 // One register tile of C = alpha * A * B + beta * C (+ bias, relu).
 struct MicroKernelArgs {
   i64 kc;          // depth of this k-block
@@ -51,6 +80,21 @@ struct IsaKernels {
   void (*activate)(Activation act, const float* x, float* y, i64 n);
   // Runs `iterations` rounds of independent FMAs in registers; returns the flops done.
   double (*fma_probe)(i64 iterations);
+
+  // Elementwise activations on n floats (x == y and dy == dx are allowed).
+  void (*act_forward)(ActFn fn, float alpha, const float* x, float* y, i64 n);
+  // dx = dy * f'(.) computed from s, which is x or y = f(x) as `source` says (ignored for none).
+  void (*act_backward)(ActFn fn, float alpha, ActSource source, const float* dy, const float* s,
+                       float* dx, i64 n);
+  // One row of n >= 1 floats: softmax (or log-softmax when log) into y; returns its normaliser.
+  RowLogSumExp (*softmax_row)(const float* x, float* y, i64 n, bool log);
+  // One row: dx = y * (dy - sum(dy * y)), or for log-softmax dx = dy - exp(y) * sum(dy).
+  void (*softmax_backward_row)(const float* dy, const float* y, float* dx, i64 n, bool log);
+  // loss = max(x, 0) - x * t + log1p(exp(-|x|)), elementwise.
+  void (*sigmoid_xent)(const float* x, const float* t, float* loss, i64 n);
+  // dx = (sigmoid(x) - t) * dloss, elementwise.
+  void (*sigmoid_xent_backward)(const float* x, const float* t, const float* dloss, float* dx,
+                                i64 n);
 };
 
 const IsaKernels& isa_generic();

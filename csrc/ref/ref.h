@@ -6,7 +6,11 @@
 #include <cstdint>
 
 #include "gemm/isa_table.h"
+#include "kernels/activation.h"
+#include "kernels/batchnorm.h"
+#include "kernels/dropout.h"
 #include "kernels/geometry.h"
+#include "kernels/optim.h"
 
 namespace ember::ref {
 
@@ -33,5 +37,58 @@ void global_max_pool2d_forward(i64 batch, i64 plane, i64 channels, const float* 
                                std::int32_t* indices);
 void global_max_pool2d_backward(i64 batch, i64 plane, i64 channels, const float* dy,
                                 const std::int32_t* indices, float* dx);
+
+// Twins of kernels/activation.h, softmax.h, dropout.h, batchnorm.h, loss.h, optim.h and
+// reduce.h's column_sums: the formulas written out in double, one element or row at a time.
+void activation_forward(ActFn fn, float alpha, const float* x, float* y, i64 n);
+void activation_backward(ActFn fn, float alpha, ActSource source, const float* dy, const float* s,
+                         float* dx, i64 n);
+void relu_forward(const ReluParams& p, const float* x, float* y, i64 n);
+void relu_backward(const ReluParams& p, const float* dy, const float* x, float* dx, i64 n);
+void softmax_forward(const float* x, float* y, i64 rows, i64 cols, bool log);
+void softmax_backward(const float* dy, const float* y, float* dx, i64 rows, i64 cols, bool log);
+
+void dropout_apply(const DropoutMask& m, const float* x, float* y, i64 n);
+
+void batchnorm_train_forward(const BatchNormShape& s, const float* x, const float* gamma,
+                             const float* beta, float epsilon, float* y, float* mean, float* var,
+                             float* invstd);
+void batchnorm_train_backward(const BatchNormShape& s, const float* dy, const float* x,
+                              const float* gamma, const float* mean, const float* invstd, float* dx,
+                              float* dgamma, float* dbeta);
+void batchnorm_inference_forward(const BatchNormShape& s, const float* x, const float* gamma,
+                                 const float* beta, const float* moving_mean,
+                                 const float* moving_var, float epsilon, float* y);
+void batchnorm_inference_backward(const BatchNormShape& s, const float* dy, const float* x,
+                                  const float* gamma, const float* moving_mean,
+                                  const float* moving_var, float epsilon, float* dx, float* dgamma,
+                                  float* dbeta);
+
+void softmax_xent_forward_labels(const float* logits, const std::int64_t* labels, i64 rows,
+                                 i64 classes, float* loss, float* probs);
+void softmax_xent_forward_dense(const float* logits, const float* targets, i64 rows, i64 classes,
+                                float* loss, float* probs);
+void softmax_xent_backward_labels(const float* probs, const std::int64_t* labels,
+                                  const float* dloss, i64 rows, i64 classes, float* dlogits);
+void softmax_xent_backward_dense(const float* probs, const float* targets, const float* dloss,
+                                 i64 rows, i64 classes, float* dlogits);
+void sigmoid_xent_forward(const float* x, const float* t, float* loss, i64 n);
+void sigmoid_xent_backward(const float* x, const float* t, const float* dloss, float* dx, i64 n);
+
+void sgd_update(const TensorList& list, float* const* params, const float* const* grads,
+                float* const* velocities, const SgdHyper& h);
+void adam_update(const TensorList& list, float* const* params, const float* const* grads,
+                 float* const* m, float* const* v, float* const* vhat, const AdamHyper& h);
+void rmsprop_update(const TensorList& list, float* const* params, const float* const* grads,
+                    float* const* velocity, float* const* momentum_buf, float* const* average_grad,
+                    const RmspropHyper& h);
+void adagrad_update(const TensorList& list, float* const* params, const float* const* grads,
+                    float* const* accumulators, const AdagradHyper& h);
+void weight_decay(const TensorList& list, float* const* params, float factor);
+double global_norm(const TensorList& list, const float* const* arrays);
+void scale_arrays(const TensorList& list, float* const* arrays, float factor);
+void clip_arrays(const TensorList& list, float* const* arrays, float lo, float hi);
+
+void column_sums(const float* x, i64 rows, i64 cols, float* out);
 
 }  // namespace ember::ref
