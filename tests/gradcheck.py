@@ -44,15 +44,23 @@ def check_gradients(
     for name, arr, grad in targets:
         assert grad is not None, f"no gradient reached {name}"
         assert grad.shape == arr.shape
-        for flat in rng.choice(arr.size, size=min(samples, arr.size), replace=False):
+        checked = 0
+        coords = rng.choice(arr.size, size=min(samples, arr.size), replace=False)
+        for flat in coords:
             idx = np.unravel_index(flat, arr.shape)
             orig = arr[idx]
+            center = loss()
             arr[idx] = orig + eps
             plus = loss()
             arr[idx] = orig - eps
             minus = loss()
             arr[idx] = orig
+            left, right = (center - minus) / eps, (plus - center) / eps
+            if abs(left - right) > 20 * (atol + rtol * abs(left)) + 50 * eps:
+                continue  # a kink (relu, max) lies within the step: no derivative to compare
             fd = (plus - minus) / (2 * eps)
             np.testing.assert_allclose(
                 grad[idx], fd, atol=atol, rtol=rtol, err_msg=f"d/d {name}{idx}"
             )
+            checked += 1
+        assert checked >= len(coords) // 2, f"{name}: too many kinks to check the gradient"

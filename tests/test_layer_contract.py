@@ -104,8 +104,15 @@ def test_gradients_match_finite_differences(factory, shape, n_weights, training)
             w.assign(rng.uniform(0.5, 2.0, w.shape))
         elif w.name in ("moving_mean", "gamma", "beta"):
             w.assign(rng.standard_normal(w.shape))
+    # Piecewise-linear layers: a small step keeps the differences off the kinks.
+    kinked = ember.activations.name_of(getattr(layer, "activation", None)) == "relu" or (
+        isinstance(layer, (layers.ReLU, layers.LeakyReLU, layers.MaxPooling2D, layers.Maximum))
+    )
     check_gradients(
-        lambda *xs: _call(layer, list(xs), training), arrays, params=layer.trainable_weights
+        lambda *xs: _call(layer, list(xs), training),
+        arrays,
+        params=layer.trainable_weights,
+        eps=1e-3 if kinked else 1e-2,
     )
 
 
@@ -120,10 +127,21 @@ def test_one_fit_step_lowers_the_loss(factory, shape, n_weights, training):
     if len(h.shape) > 2:
         h = layers.Flatten()(h)
     model = ember.Model(inputs, layers.Dense(1)(h))
-    model.compile(optimizer=ember.optimizers.SGD(0.05), loss="mse")
+    model.compile(optimizer=ember.optimizers.SGD(1e-3), loss="mse")
     target = rng.standard_normal((arrays[0].shape[0], 1)).astype(np.float32)
     x = arrays if len(arrays) > 1 else arrays[0]
-    before = model.evaluate(x, target, verbose=0)
+
+    def same_masks():  # dropout draws the same mask for the step and both measurements
+        if isinstance(layer, layers.Dropout):
+            layer._seeds = np.random.default_rng(7)
+
+    def training_loss() -> float:
+        same_masks()
+        with ember.no_grad():
+            pred = model(x, training=True).numpy()
+        return float(((pred - target) ** 2).mean())
+
+    before = training_loss()
+    same_masks()
     model.train_on_batch(x, target)
-    after = model.evaluate(x, target, verbose=0)
-    assert after < before
+    assert training_loss() < before

@@ -145,7 +145,7 @@ class ProgbarLogger(Callback):
         self.bar = self._bar(self.params.get("steps"))
 
     def on_train_batch_end(self, batch: int, logs: dict | None = None) -> None:
-        if self.bar is not None and self.verbose == 1:
+        if self.bar is not None:
             self.bar.update(batch + 1, _loggable(logs))
 
     def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
@@ -161,7 +161,7 @@ class ProgbarLogger(Callback):
     def on_test_batch_end(self, batch: int, logs: dict | None = None) -> None:
         if self.model is not None and getattr(self.model, "_in_fit", False):
             return
-        if self.bar is not None and self.verbose == 1:
+        if self.bar is not None:
             self.bar.update(batch + 1, _loggable(logs))
 
     def on_test_end(self, logs: dict | None = None) -> None:
@@ -175,7 +175,7 @@ class ProgbarLogger(Callback):
         self.bar = self._bar(self.params.get("steps"))
 
     def on_predict_batch_end(self, batch: int, logs: dict | None = None) -> None:
-        if self.bar is not None and self.verbose == 1:
+        if self.bar is not None:
             self.bar.update(batch + 1, {})
 
     def on_predict_end(self, logs: dict | None = None) -> None:
@@ -185,7 +185,9 @@ class ProgbarLogger(Callback):
 
 
 def _loggable(logs: dict | None) -> dict:
-    return {k: v for k, v in (logs or {}).items() if isinstance(v, (int, float, np.floating))}
+    """Numeric logs in Keras' display order (alphabetical: accuracy, loss, val_...)."""
+    items = (logs or {}).items()
+    return {k: v for k, v in sorted(items) if isinstance(v, (int, float, np.floating))}
 
 
 def _monitor_op(monitor: str, mode: str) -> Callable[[float, float], bool]:

@@ -122,15 +122,9 @@ def sparse_categorical_crossentropy(
         y_pred, from_logits = y_pred._keras_logits, True
     if from_logits:
         return loss_ops.softmax_cross_entropy(y_pred, labels)
-    probs = m.clip(m.divide(y_pred, m.sum(y_pred, axis=-1, keepdims=True)), EPSILON, 1.0 - EPSILON)
-    num_classes = y_pred.shape[-1]
-    if labels.size and (labels.min() < 0 or labels.max() >= num_classes):
-        raise ValueError(
-            f"sparse_categorical_crossentropy: labels must lie in [0, "
-            f"{num_classes}); received values in [{labels.min()}, {labels.max()}]"
-        )
-    onehot = np.eye(num_classes, dtype=np.float32)[labels]
-    return m.negative(m.sum(m.multiply(onehot, m.log(probs)), axis=-1))
+    # Keras 3: clip, take logs and treat them as logits, which also renormalizes the rows.
+    log_probs = m.log(m.clip(y_pred, EPSILON, 1.0 - EPSILON))
+    return loss_ops.softmax_cross_entropy(log_probs, labels)
 
 
 def binary_crossentropy(
@@ -151,9 +145,10 @@ def binary_crossentropy(
     if from_logits:
         elementwise = loss_ops.sigmoid_cross_entropy(y_pred, target)
     else:
+        # Keras 3: clip, then the plain logs (no second epsilon inside them).
         p = m.clip(y_pred, EPSILON, 1.0 - EPSILON)
-        pos = m.multiply(target, m.log(m.add(p, EPSILON)))
-        neg = m.multiply(1.0 - target, m.log(m.add(m.subtract(1.0, p), EPSILON)))
+        pos = m.multiply(target, m.log(p))
+        neg = m.multiply(1.0 - target, m.log(m.subtract(1.0, p)))
         elementwise = m.negative(m.add(pos, neg))
     return m.mean(elementwise, axis=-1)
 

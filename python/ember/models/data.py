@@ -143,30 +143,29 @@ class IterSource:
         self._iter: Iterator[Any] | None = None
         self.exhausted = False
 
-    def _items(self) -> Iterator[Any]:
+    def _next(self, position: int) -> Any:
+        """The next item: by index for a Sequence, else from the one shared iterator (which
+        is never closed here, so the next epoch continues where this one stopped)."""
         if self.is_sequence:
-            for i in range(len(self.data)):
-                yield self.data[i]
-            if hasattr(self.data, "on_epoch_end"):
-                self.data.on_epoch_end()
-            return
+            return self.data[position]
         if self._iter is None:
             self._iter = iter(self.data)
-        yield from self._iter
-        self.exhausted = True
+        return next(self._iter)
 
     def epoch(self) -> Iterator[Batch]:
-        items = self._items()
         count = 0
         while self.steps is None or count < self.steps:
+            if self.is_sequence and count >= len(self.data):
+                break
             try:
-                item = next(items)
+                item = self._next(count)
             except StopIteration:
-                if self.steps is not None and count < self.steps and not self.is_sequence:
-                    self.exhausted = True
+                self.exhausted = True
                 return
             count += 1
             yield self._unpack(item)
+        if self.is_sequence and hasattr(self.data, "on_epoch_end"):
+            self.data.on_epoch_end()
 
     def _unpack(self, item: Any) -> Batch:
         if isinstance(item, tuple) and len(item) in (2, 3):

@@ -76,6 +76,14 @@ class Trainer:
         if weighted_metrics:
             raise NotImplementedError("compile: weighted_metrics is not supported")
         self.optimizer = optimizers_module.get(optimizer)
+        # Resolve names now so a typo fails at compile, as in Keras ('accuracy' waits for the
+        # data's shapes).
+        for spec in flatten(loss):
+            if spec is not None:
+                losses_module.get(spec)
+        for spec in flatten(metrics):
+            if spec is not None and str(spec).lower() not in ("accuracy", "acc"):
+                metrics_module.get(spec)
         self._loss_spec = loss
         self._loss_weights_spec = loss_weights
         self._metrics_spec = metrics

@@ -46,13 +46,21 @@ class GlobalAvgPool2D(Function):
 
 
 class GlobalMaxPool2D(Function):
+    """Keras' GlobalMaxPooling2D is a max reduction, whose gradient TensorFlow shares equally
+    among tied maxima (unlike windowed max pooling, which picks the first); so does this op.
+    Without ties this equals the kernel's one-position backward."""
+
     def forward(self, x: np.ndarray) -> np.ndarray:
-        self.shape = x.shape
-        y, self.indices = _C.global_max_pool2d_forward(x, return_indices=True)
-        return y
+        self.x = x
+        self.y = _C.global_max_pool2d_forward(x)
+        return self.y
 
     def backward(self, g: np.ndarray):
-        return (_C.global_max_pool2d_backward(g, self.indices, self.shape),)
+        hits = self.x == self.y[:, None, None, :]
+        count = hits.sum(axis=(1, 2), dtype=np.float32)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            share = g / count
+        return ((hits * share[:, None, None, :]).astype(np.float32),)
 
 
 def max_pool2d(x: Any, pool_size: Any, strides: Any, padding: str) -> Tensor:
