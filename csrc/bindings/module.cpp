@@ -2,6 +2,7 @@
 #include <pybind11/pybind11.h>
 
 #include "bindings/kernel_tables.h"
+#include "common/allocator.h"
 #include "gemm/isa.h"
 
 namespace py = pybind11;
@@ -13,6 +14,7 @@ PYBIND11_MODULE(_C, m) {
       "normalization, losses, optimizer updates)";
   // An EMBER_ISA the CPU cannot run fails the import with a clear message.
   ember::select_isa_from_environment();
+  m.attr("_allocator_tuned") = ember::tune_allocator();
   bind_info(m);
 
   bind_gemm(m, false);

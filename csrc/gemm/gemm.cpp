@@ -249,9 +249,16 @@ void gemm(i64 m, i64 n, i64 k, const ASource& a, const BSource& b, const Output&
           run_block(job);
         }
         if (cache_act) {  // tanh / sigmoid while the block is still in cache
-          for (i64 r = 0; r < job.mc; ++r) {
-            float* out = row_of(c, job.m0 + r) + job.n_begin;
-            isa.activate(ep.act, out, out, job.n_end - job.n_begin);
+          const i64 width = job.n_end - job.n_begin;
+          if (c.row_offsets == nullptr && width == n && c.ld == n) {
+            // Whole rows, back to back: one call, not one per (possibly 6-wide) row.
+            float* out = c.data + job.m0 * n;
+            isa.activate(ep.act, out, out, job.mc * n);
+          } else {
+            for (i64 r = 0; r < job.mc; ++r) {
+              float* out = row_of(c, job.m0 + r) + job.n_begin;
+              isa.activate(ep.act, out, out, width);
+            }
           }
         }
       }
