@@ -8,7 +8,9 @@
 #include "gemm/gemm.h"
 
 #include <algorithm>
+#include <cstdlib>
 #include <cstring>
+#include <new>
 #include <stdexcept>
 
 #include "common/parallel.h"
@@ -261,6 +263,69 @@ void gemm(i64 m, i64 n, i64 k, const ASource& a, const BSource& b, const Output&
             }
           }
         }
+      }
+    }
+  }
+}
+
+PackedB::~PackedB() { std::free(data_); }
+
+int PackedB::panel_width() const { return kern_ != nullptr ? kern_->nr : 1; }
+
+void PackedB::pack(const BSource& b, i64 k, i64 n) {
+  kern_ = &pick_kernel(active_isa(), n);
+  k_ = k;
+  n_ = n;
+  kblocks_ = ceil_div(k, kern_->kc);
+  kc_ = ceil_div(k, kblocks_);
+  const i64 nc = round_up(n, kern_->nr);
+  block_floats_ = kc_ * nc;
+  std::free(data_);
+  const std::size_t bytes = static_cast<std::size_t>(round_up(kblocks_ * block_floats_ * 4, 64));
+  data_ = static_cast<float*>(std::aligned_alloc(64, bytes));
+  if (data_ == nullptr) throw std::bad_alloc();
+  for (i64 kb = 0; kb < kblocks_; ++kb) {
+    const i64 pc = kb * kc_;
+    b.pack(pc, std::min(kc_, k - pc), 0, n, kern_->nr, data_ + kb * block_floats_);
+  }
+}
+
+void gemm_packed_columns(i64 m, i64 n0, i64 n1, const ASource& a, const PackedB& b, const Output& c,
+                         const Epilogue& ep, float alpha, float beta) {
+  if (m <= 0 || n1 <= n0) return;
+  const GemmKernel& kern = *b.kern_;
+  const int nr = kern.nr;
+  if (n0 % nr != 0) throw std::invalid_argument("gemm_packed_columns: n0 off a panel boundary");
+  const i64 mc_max = kern.mc;
+  float* abuf = thread_workspace(WorkspaceSlot::gemm_a, (mc_max + kern.mr) * b.kc_);
+  float* tile = thread_workspace(WorkspaceSlot::gemm_tile, static_cast<i64>(kern.mr) * nr);
+  const i64 p0 = n0 / nr;
+  for (i64 m0 = 0; m0 < m; m0 += mc_max) {
+    BlockJob job{};
+    job.kern = &kern;
+    job.c = &c;
+    job.m0 = m0;
+    job.mc = std::min(mc_max, m - m0);
+    job.n_begin = n0;
+    job.n_end = n1;
+    job.pad = abuf + mc_max * b.kc_;
+    job.tile = tile;
+    job.alpha = alpha;
+    for (i64 kb = 0; kb < b.kblocks_; ++kb) {
+      const i64 pc = kb * b.kc_;
+      job.kc = std::min(b.kc_, b.k_ - pc);
+      job.a = a.rows(job.m0, job.mc, pc, job.kc, abuf);
+      job.bpack = b.data_ + kb * b.block_floats_ + p0 * job.kc * nr;
+      job.beta = kb == 0 ? beta : 1.0f;
+      const bool last = kb + 1 == b.kblocks_;
+      job.bias = last ? ep.bias : nullptr;
+      job.relu = last && ep.act == Activation::relu;
+      run_block(job);
+    }
+    if (is_cache_activation(ep.act)) {
+      for (i64 r = 0; r < job.mc; ++r) {
+        float* out = row_of(c, m0 + r) + n0;
+        active_isa().activate(ep.act, out, out, n1 - n0);
       }
     }
   }

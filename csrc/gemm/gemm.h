@@ -92,6 +92,35 @@ class MatrixB final : public BSource {
 // padding): lets callers pick the better of two orientations of the same product.
 double tile_efficiency(i64 m, i64 n);
 
+// B packed once, in the engine's own layout, for products that reuse it many times (an RNN's
+// recurrent kernel at every time step). All of N is one column block.
+class PackedB {
+ public:
+  PackedB() = default;
+  PackedB(const PackedB&) = delete;
+  PackedB& operator=(const PackedB&) = delete;
+  ~PackedB();
+  // Packs B (k x n) with the active ISA's micro-tile for n.
+  void pack(const BSource& b, i64 k, i64 n);
+  i64 k() const { return k_; }
+  i64 n() const { return n_; }
+  // Column ranges handed to gemm_packed_columns must start on a multiple of this.
+  int panel_width() const;
+
+ private:
+  friend void gemm_packed_columns(i64, i64, i64, const ASource&, const PackedB&, const Output&,
+                                  const Epilogue&, float, float);
+  const GemmKernel* kern_ = nullptr;
+  float* data_ = nullptr;
+  i64 k_ = 0, n_ = 0, kc_ = 0, kblocks_ = 0, block_floats_ = 0;
+};
+
+// C[:, n0:n1] = alpha * A @ B[:, n0:n1] + beta * C[:, n0:n1] (+ epilogue), computed by the
+// calling thread alone: each thread of an enclosing parallel region can own one column range.
+// n0 must be a multiple of b.panel_width(); the epilogue's bias is indexed by absolute column.
+void gemm_packed_columns(i64 m, i64 n0, i64 n1, const ASource& a, const PackedB& b, const Output& c,
+                         const Epilogue& epilogue = {}, float alpha = 1.0f, float beta = 0.0f);
+
 // BLAS-style entry point on dense row-major matrices.
 void gemm(bool trans_a, bool trans_b, i64 m, i64 n, i64 k, float alpha, const float* a, i64 lda,
           const float* b, i64 ldb, float beta, float* c, i64 ldc, const Epilogue& epilogue = {},
