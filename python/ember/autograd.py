@@ -87,8 +87,9 @@ class Function:
 
     ``forward(*arrays, **kwargs)`` receives numpy arrays (Tensors are unwrapped) and returns
     an array or a tuple of arrays; it may save what backward needs on ``self``.
-    ``backward(*grads)`` receives one gradient per output (zeros stand in for outputs that got
-    none) and returns one gradient (or None) per Tensor input, in order.
+    ``backward(*grads)`` receives one gradient per output (None for an output of a
+    multi-output op that received none) and returns one gradient (or None) per Tensor input,
+    in order.
 
     Example:
         >>> class Square(Function):
@@ -125,7 +126,6 @@ class Function:
         if isinstance(out, tuple):
             if record:
                 fn._n_outputs = len(out)
-                fn._out_shapes = [o.shape for o in out]
             return tuple(
                 Tensor(o, requires_grad=record, _ctx=fn if record else None, _index=i)
                 for i, o in enumerate(out)
@@ -391,14 +391,8 @@ def run_backward(root: Tensor, seed: np.ndarray, retain_graph: bool = False) -> 
         outs = grads.pop(id(fn), None)
         if outs is None:
             continue
-        if len(outs) == 1:
-            out_grads = outs
-        else:  # outputs nobody used get zero gradients
-            out_grads = [
-                g if g is not None else np.zeros(shape, np.float32)
-                for g, shape in zip(outs, fn._out_shapes)
-            ]
-        in_grads = fn.backward(*out_grads)
+        # Outputs nobody used get None: a multi-output op's backward skips their work.
+        in_grads = fn.backward(*outs)
         for t, g, needed in zip(fn.inputs, in_grads, fn.needs_input_grad):
             if g is None or not needed:
                 continue

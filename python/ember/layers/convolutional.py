@@ -20,6 +20,7 @@ from ember.autograd import Tensor
 from ember.layers.base import Layer
 from ember.layers.core import check_data_format, fused_or_none, incompatible, reject
 from ember.ops import convolutional as conv_ops
+from ember.ops import math as math_ops
 
 
 def normalize_tuple(value: Any, n: int, name: str, layer: str) -> tuple[int, ...]:
@@ -460,4 +461,126 @@ class Cropping2D(Layer):
             **super().get_config(),
             "cropping": [list(p) for p in self.cropping],
             "data_format": "channels_last",
+        }
+
+
+class Conv1D(Layer):
+    """1-D convolution over (batch, steps, channels), kernel (kernel_size, in_channels,
+    filters); padding 'valid', 'same' or 'causal' (left-padded, for sequences). Runs on the
+    2-D convolution kernels."""
+
+    def __init__(
+        self,
+        filters: int,
+        kernel_size: Any,
+        strides: Any = 1,
+        padding: str = "valid",
+        data_format: Any = None,
+        dilation_rate: Any = 1,
+        groups: int = 1,
+        activation: Any = None,
+        use_bias: bool = True,
+        kernel_initializer: Any = "glorot_uniform",
+        bias_initializer: Any = "zeros",
+        kernel_regularizer: Any = None,
+        bias_regularizer: Any = None,
+        activity_regularizer: Any = None,
+        kernel_constraint: Any = None,
+        bias_constraint: Any = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        reject(
+            self.name,
+            kernel_regularizer=kernel_regularizer,
+            bias_regularizer=bias_regularizer,
+            activity_regularizer=activity_regularizer,
+            kernel_constraint=kernel_constraint,
+            bias_constraint=bias_constraint,
+        )
+        check_data_format(self.name, data_format)
+        if groups != 1:
+            raise NotImplementedError(f"{self.name}: groups={groups} is not supported")
+        if not isinstance(filters, (int, np.integer)) or filters < 1:
+            raise ValueError(
+                f"Invalid value for argument `filters`. Expected a strictly "
+                f"positive value. Received filters={filters}."
+            )
+        self.filters = int(filters)
+        self.kernel_size = normalize_tuple(kernel_size, 1, "kernel_size", self.name)
+        self.strides = normalize_tuple(strides, 1, "strides", self.name)
+        self.dilation_rate = normalize_tuple(dilation_rate, 1, "dilation_rate", self.name)
+        self.padding = normalize_padding(padding, self.name, ("valid", "same", "causal"))
+        self.activation = activations_module.get(activation)
+        self.use_bias = bool(use_bias)
+        self.kernel_initializer = initializers_module.get(kernel_initializer)
+        self.bias_initializer = initializers_module.get(bias_initializer)
+
+    def _check_input_compatible(self, shapes: Any) -> None:
+        if len(shapes) != 3:
+            raise incompatible(
+                self,
+                f"expected min_ndim=3, found ndim={len(shapes)}. Full "
+                f"shape received: {tuple(shapes)}",
+                shapes,
+            )
+        if self.built and shapes[-1] is not None and shapes[-1] != self.kernel.shape[1]:
+            raise incompatible(
+                self,
+                f"expected axis -1 of input shape to have value {self.kernel.shape[1]}",
+                shapes,
+            )
+
+    def build(self, input_shape: Any) -> None:
+        self._check_input_compatible(input_shape)
+        shape = (self.kernel_size[0], input_shape[-1], self.filters)
+        self.kernel = self.add_weight("kernel", shape, self.kernel_initializer)
+        self.bias = (
+            self.add_weight("bias", (self.filters,), self.bias_initializer)
+            if self.use_bias
+            else None
+        )
+        self.built = True
+
+    def _length(self, steps: int | None) -> int | None:
+        if steps is None:
+            return None
+        k, s, d = self.kernel_size[0], self.strides[0], self.dilation_rate[0]
+        if self.padding == "causal":
+            return (steps - 1) // s + 1
+        return conv_output_length(steps, k, self.padding, s, d)
+
+    def compute_output_shape(self, input_shape: Any) -> tuple:
+        return (input_shape[0], self._length(input_shape[1]), self.filters)
+
+    def call(self, inputs: Tensor) -> Tensor:
+        self._check_input_compatible(inputs.shape)
+        batch, steps, channels = inputs.shape
+        k, d = self.kernel_size[0], self.dilation_rate[0]
+        padding: Any = self.padding
+        if padding == "causal":  # the output at t sees only steps <= t
+            padding = (0, 0, d * (k - 1), 0)
+        image = math_ops.reshape(inputs, (batch, 1, steps, channels))
+        kernel = math_ops.reshape(self.kernel, (1, k, channels, self.filters))
+        fused = fused_or_none(self.activation)
+        y = conv_ops.conv2d(
+            image, kernel, self.bias, (1, self.strides[0]), padding, (1, d), fused or "linear"
+        )
+        y = math_ops.reshape(y, (batch, y.shape[2], self.filters))
+        return y if fused else self.activation(y)
+
+    def get_config(self) -> dict:
+        return {
+            **super().get_config(),
+            "filters": self.filters,
+            "kernel_size": list(self.kernel_size),
+            "strides": list(self.strides),
+            "padding": self.padding,
+            "data_format": "channels_last",
+            "dilation_rate": list(self.dilation_rate),
+            "groups": 1,
+            "activation": activations_module.serialize(self.activation),
+            "use_bias": self.use_bias,
+            "kernel_initializer": initializers_module.serialize(self.kernel_initializer),
+            "bias_initializer": initializers_module.serialize(self.bias_initializer),
         }

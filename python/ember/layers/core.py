@@ -389,3 +389,117 @@ class RepeatVector(Layer):
 
     def get_config(self) -> dict:
         return {**super().get_config(), "n": self.n}
+
+
+def as_ids(values: Any, layer: str, vocabulary: int) -> np.ndarray:
+    """Integer ids from int or integral float input; a ValueError names any out of range."""
+    arr = values.data if isinstance(values, Tensor) else np.asarray(values)
+    if arr.dtype.kind == "f":
+        rounded = np.rint(arr)
+        if not np.all(np.isfinite(arr)) or np.any(rounded != arr):
+            raise ValueError(f"{layer}: inputs must be integer ids, received non-integral values")
+        arr = rounded
+    ids = arr.astype(np.int64)
+    if ids.size and (ids.min() < 0 or ids.max() >= vocabulary):
+        bad = ids.min() if ids.min() < 0 else ids.max()
+        raise ValueError(
+            f"{layer}: id {bad} is out of range for input_dim={vocabulary} (ids must "
+            f"lie in [0, {vocabulary}))"
+        )
+    return ids
+
+
+class Embedding(Layer):
+    """Maps integer ids in [0, input_dim) to ``output_dim``-vectors; with ``mask_zero`` id 0
+    is padding and produces a mask for the layers that follow (e.g. an LSTM).
+
+    Example:
+        >>> emb = ember.layers.Embedding(10, 4, mask_zero=True)
+        >>> emb(np.array([[1, 2, 0]])).shape
+        (1, 3, 4)
+    """
+
+    def __init__(
+        self,
+        input_dim: int,
+        output_dim: int,
+        embeddings_initializer: Any = "uniform",
+        embeddings_regularizer: Any = None,
+        embeddings_constraint: Any = None,
+        mask_zero: bool = False,
+        input_length: int | None = None,
+        **kwargs: Any,
+    ) -> None:
+        if input_length is not None and "input_shape" not in kwargs:
+            kwargs["input_shape"] = (input_length,)
+        super().__init__(**kwargs)
+        reject(
+            self.name,
+            embeddings_regularizer=embeddings_regularizer,
+            embeddings_constraint=embeddings_constraint,
+        )
+        for arg, v in (("input_dim", input_dim), ("output_dim", output_dim)):
+            if not isinstance(v, (int, np.integer)) or v < 1:
+                raise ValueError(
+                    f"Both `input_dim` and `output_dim` should be positive, Received {arg}={v}"
+                )
+        self.input_dim, self.output_dim = int(input_dim), int(output_dim)
+        self.embeddings_initializer = initializers_module.get(embeddings_initializer)
+        self.mask_zero = bool(mask_zero)
+        self.supports_masking = self.mask_zero
+        self._produces_mask = self.mask_zero
+
+    def build(self, input_shape: Any) -> None:
+        self.embeddings = self.add_weight(
+            "embeddings", (self.input_dim, self.output_dim), self.embeddings_initializer
+        )
+        self.built = True
+
+    def call(self, inputs: Any) -> Tensor:
+        ids = as_ids(inputs, self.name, self.input_dim)
+        return core_ops.embedding(self.embeddings, ids)
+
+    def compute_mask(self, inputs: Any, mask: Any = None) -> Any:
+        if not self.mask_zero:
+            return None
+        arr = inputs.data if isinstance(inputs, Tensor) else np.asarray(inputs)
+        return arr != 0
+
+    def compute_output_shape(self, input_shape: Any) -> tuple:
+        return (*tuple(input_shape), self.output_dim)
+
+    def get_config(self) -> dict:
+        return {
+            **super().get_config(),
+            "input_dim": self.input_dim,
+            "output_dim": self.output_dim,
+            "embeddings_initializer": initializers_module.serialize(self.embeddings_initializer),
+            "mask_zero": self.mask_zero,
+        }
+
+
+class Masking(Layer):
+    """Masks time steps whose features all equal ``mask_value``: they are zeroed and skipped by
+    the recurrent layers that follow.
+
+    Example:
+        >>> ember.layers.Masking()(np.array([[[1.0], [0.0]]]))._keras_mask
+        array([[ True, False]])
+    """
+
+    def __init__(self, mask_value: float = 0.0, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.mask_value = mask_value
+        self.supports_masking = True
+        self._produces_mask = True
+
+    def compute_mask(self, inputs: Any, mask: Any = None) -> Any:
+        arr = inputs.data if isinstance(inputs, Tensor) else np.asarray(inputs)
+        return np.any(arr != self.mask_value, axis=-1)
+
+    def call(self, inputs: Tensor) -> Tensor:
+        keep = self.compute_mask(inputs)
+        return math_ops.multiply(inputs, keep[..., None].astype(np.float32))
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "mask_value": self.mask_value}

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from ember.autograd import Tensor
 from ember.layers.base import Layer
 from ember.layers.convolutional import conv_output_length, normalize_padding, normalize_tuple
@@ -114,3 +116,111 @@ class GlobalMaxPooling2D(_GlobalPooling2D):
 
 GlobalAvgPool2D = GlobalAveragePooling2D
 GlobalMaxPool2D = GlobalMaxPooling2D
+
+
+class _Pooling1D(Layer):
+    _op: Any = None
+
+    def __init__(
+        self,
+        pool_size: Any = 2,
+        strides: Any = None,
+        padding: str = "valid",
+        data_format: Any = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        check_data_format(self.name, data_format)
+        self.pool_size = normalize_tuple(pool_size, 1, "pool_size", self.name)
+        self.strides = (
+            self.pool_size if strides is None else normalize_tuple(strides, 1, "strides", self.name)
+        )
+        self.padding = normalize_padding(padding, self.name)
+
+    def call(self, inputs: Tensor) -> Tensor:
+        if inputs.ndim != 3:
+            raise incompatible(self, f"expected ndim=3, found ndim={inputs.ndim}", inputs.shape)
+        batch, steps, channels = inputs.shape
+        image = math_ops.reshape(inputs, (batch, 1, steps, channels))
+        y = type(self)._op(image, (1, self.pool_size[0]), (1, self.strides[0]), self.padding)
+        return math_ops.reshape(y, (batch, y.shape[2], channels))
+
+    def compute_output_shape(self, input_shape: Any) -> tuple:
+        n, steps, c = input_shape
+        return (n, conv_output_length(steps, self.pool_size[0], self.padding, self.strides[0]), c)
+
+    def get_config(self) -> dict:
+        return {
+            **super().get_config(),
+            "pool_size": list(self.pool_size),
+            "strides": list(self.strides),
+            "padding": self.padding,
+            "data_format": "channels_last",
+        }
+
+
+class MaxPooling1D(_Pooling1D):
+    _op = staticmethod(pool_ops.max_pool2d)
+
+
+class AveragePooling1D(_Pooling1D):
+    _op = staticmethod(pool_ops.avg_pool2d)
+
+
+MaxPool1D = MaxPooling1D
+AvgPool1D = AveragePooling1D
+
+
+class GlobalAveragePooling1D(Layer):
+    """Mean over time; with a mask, the mean over the unmasked steps (as Keras)."""
+
+    def __init__(self, data_format: Any = None, keepdims: bool = False, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        check_data_format(self.name, data_format)
+        self.keepdims = bool(keepdims)
+        self.supports_masking = True
+
+    def call(self, inputs: Tensor, mask: Any = None) -> Tensor:
+        if inputs.ndim != 3:
+            raise incompatible(self, f"expected ndim=3, found ndim={inputs.ndim}", inputs.shape)
+        if mask is not None:
+            weights = np.asarray(mask, np.float32)[..., None]
+            total = math_ops.sum(math_ops.multiply(inputs, weights), axis=1, keepdims=self.keepdims)
+            count = np.maximum(weights.sum(axis=1, keepdims=self.keepdims), 1e-7)
+            return math_ops.divide(total, count.astype(np.float32))
+        return math_ops.mean(inputs, axis=1, keepdims=self.keepdims)
+
+    def compute_mask(self, inputs: Any, mask: Any = None) -> Any:
+        return None
+
+    def compute_output_shape(self, input_shape: Any) -> tuple:
+        n, _, c = input_shape
+        return (n, 1, c) if self.keepdims else (n, c)
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "data_format": "channels_last", "keepdims": self.keepdims}
+
+
+class GlobalMaxPooling1D(Layer):
+    def __init__(self, data_format: Any = None, keepdims: bool = False, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        check_data_format(self.name, data_format)
+        self.keepdims = bool(keepdims)
+
+    def call(self, inputs: Tensor) -> Tensor:
+        if inputs.ndim != 3:
+            raise incompatible(self, f"expected ndim=3, found ndim={inputs.ndim}", inputs.shape)
+        batch, steps, channels = inputs.shape
+        y = pool_ops.global_max_pool2d(math_ops.reshape(inputs, (batch, 1, steps, channels)))
+        return math_ops.reshape(y, (batch, 1, channels)) if self.keepdims else y
+
+    def compute_output_shape(self, input_shape: Any) -> tuple:
+        n, _, c = input_shape
+        return (n, 1, c) if self.keepdims else (n, c)
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "data_format": "channels_last", "keepdims": self.keepdims}
+
+
+GlobalAvgPool1D = GlobalAveragePooling1D
+GlobalMaxPool1D = GlobalMaxPooling1D

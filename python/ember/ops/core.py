@@ -91,3 +91,21 @@ class Rescale(Function):
 
 def rescale(x: Any, scale: Any, offset: Any = 0.0) -> Tensor:
     return Rescale.apply(to_tensor(x), scale, offset)
+
+
+class Embedding(Function):
+    """Rows of ``table`` picked by integer ids; the gradient is scattered back into the rows."""
+
+    def forward(self, table: np.ndarray, ids: np.ndarray) -> np.ndarray:
+        self.ids, self.shape = ids, table.shape
+        return table[ids]
+
+    def backward(self, g: np.ndarray):
+        grad = np.zeros(self.shape, np.float32)
+        np.add.at(grad, self.ids.reshape(-1), g.reshape(-1, self.shape[1]))
+        return (grad,)
+
+
+def embedding(table: Tensor, ids: np.ndarray) -> Tensor:
+    """``table[ids]`` with ``ids`` integer class ids in [0, len(table))."""
+    return Embedding.apply(table, ids)
