@@ -7,6 +7,9 @@
   hand, their URLs and the folder; ``EMBER_DATA_OFFLINE=1`` skips download attempts.
 - :mod:`~ember.datasets.digits`: 1,797 8x8 handwritten digits bundled in the package (UCI,
   CC BY 4.0), for use with no download at all.
+- :mod:`~ember.datasets.co2`: the weekly Mauna Loa CO2 series 1958-2001 bundled in the package
+  (public domain); ``load_data()`` returns ``(dates, values)``, ``windows()`` cuts it into
+  (past values -> next value) pairs for forecasting.
 
 Example:
     >>> from ember.datasets import digits
@@ -17,7 +20,15 @@ Example:
 
 from __future__ import annotations
 
-from ember.datasets import cifar10, digits, fashion_mnist, mnist
+from ember.datasets import cifar10, co2, digits, fashion_mnist, mnist
 from ember.datasets._cache import ChecksumError, DownloadError
 
-__all__ = ["ChecksumError", "DownloadError", "cifar10", "digits", "fashion_mnist", "mnist"]
+__all__ = [
+    "ChecksumError",
+    "DownloadError",
+    "cifar10",
+    "co2",
+    "digits",
+    "fashion_mnist",
+    "mnist",
+]
