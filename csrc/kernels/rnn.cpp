@@ -1,0 +1,543 @@
+// The recurrent kernels of kernels/rnn.h: one driver for the three cells, which differ only in
+// how many gates the products carry and in the per-ISA gate math (gemm/rnn_math.inc).
+//
+// Threads: a thread owns a range of hidden units, a multiple of the wide micro-tile width, and
+// computes every gate of those units. The forward product is h_rec_{t-1} @ U restricted to the
+// owned columns of each gate (U is packed once with each gate's columns padded to that width,
+// so every gate's range starts on a panel); the backward product is dG_t @ U^T restricted to
+// the owned units. Either way a thread's gate math reads only what it computed itself, and the
+// team meets at one barrier per step (two for GRU with reset_after=False, whose candidate needs
+// a second product after r is known). The products sum over k in the engine's fixed order, so
+// no result depends on the thread count.
+#include "kernels/rnn.h"
+
+#include <algorithm>
+#include <cstring>
+#include <initializer_list>
+#include <vector>
+
+#include "common/checked_math.h"
+#include "common/parallel.h"
+#include "common/workspace.h"
+#include "gemm/gemm.h"
+#include "gemm/isa.h"
+#include "kernels/reduce.h"
+
+namespace ember {
+namespace {
+
+enum class Cell { lstm, gru, simple };
+
+// One call: sizes, the cell and the step order.
+struct Plan {
+  Cell cell;
+  i64 B, T, I, H;
+  i64 G;   // gates
+  i64 GH;  // G * H: columns of W and U
+  bool back;
+  bool split;  // GRU reset_after=False: the candidate's product runs after r is known
+
+  Plan(Cell c, const RnnShape& s, const RnnOptions& o)
+      : cell(c), B(s.batch), T(s.time), I(s.input), H(s.units), back(o.go_backwards) {
+    G = c == Cell::lstm ? 4 : c == Cell::gru ? 3 : 1;
+    GH = checked_mul(G, H, "rnn");
+    split = c == Cell::gru && !o.reset_after;
+  }
+  // The time index of x read at processing step s.
+  i64 time(i64 s) const { return back ? T - 1 - s : s; }
+};
+
+// The first valid processing step of each row (T when every step is masked): a row's output is
+// zero before it, and after it the output at every step is the state.
+std::vector<i64> first_valid_steps(const Plan& p, const std::uint8_t* mask) {
+  std::vector<i64> first(static_cast<std::size_t>(p.B), 0);
+  if (mask == nullptr) return first;
+  for (i64 b = 0; b < p.B; ++b) {
+    i64 s = 0;
+    while (s < p.T && mask[b * p.T + p.time(s)] == 0) ++s;
+    first[static_cast<std::size_t>(b)] = s;
+  }
+  return first;
+}
+
+bool valid(const Plan& p, const std::uint8_t* mask, i64 b, i64 s) {
+  return mask == nullptr || mask[b * p.T + p.time(s)] != 0;
+}
+
+// Hidden units split over the team in blocks of `block` units.
+struct UnitSplit {
+  int threads;
+  i64 block, blocks, H;
+  i64 begin(int t) const { return blocks * t / threads * block; }
+  i64 padded_end(int t) const { return blocks * (t + 1) / threads * block; }  // <= Hp
+  i64 end(int t) const { return std::min(padded_end(t), H); }
+};
+
+UnitSplit split_units(const Plan& p, i64 block) {
+  UnitSplit sp{};
+  sp.block = block;
+  sp.blocks = ceil_div(p.H, block);
+  sp.H = p.H;
+  // One step's recurrent multiply-adds decide whether the team is worth a barrier per step;
+  // computed in double so huge shapes saturate instead of overflowing.
+  const double work =
+      static_cast<double>(p.B) * static_cast<double>(p.H) * static_cast<double>(p.GH);
+  const i64 capped = work > 4e18 ? i64{4000000000000000000} : static_cast<i64>(work);
+  sp.threads = static_cast<int>(std::min<i64>(threads_for(capped), sp.blocks));
+  return sp;
+}
+
+// Scratch carved from the calling thread's kernel0 workspace: sized once per call, reused across
+// calls. (kernel1 stays free for column_sums, which runs while these buffers are live.)
+class Arena {
+ public:
+  explicit Arena(std::initializer_list<i64> sizes) {
+    i64 total = 0;
+    for (i64 n : sizes) total = checked_add(total, round_up(std::max<i64>(n, 1), 16), "rnn");
+    base_ = thread_workspace(WorkspaceSlot::kernel0, total);
+  }
+  float* take(i64 n) {
+    float* out = base_ + used_;
+    used_ += round_up(std::max<i64>(n, 1), 16);
+    return out;
+  }
+
+ private:
+  float* base_ = nullptr;
+  i64 used_ = 0;
+};
+
+// U's columns for the forward products: gate g's H columns start at g * Hp, zero-padded to Hp
+// (a multiple of the panel width), so each thread's unit range starts on a panel in every gate.
+class PaddedGates final : public gemm::BSource {
+ public:
+  PaddedGates(const float* u, i64 ld, i64 units, i64 padded)
+      : u_(u), ld_(ld), h_(units), hp_(padded) {}
+  void pack(i64 k0, i64 kc, i64 n0, i64 nc, int nr, float* dst) const override {
+    for (i64 p = 0; p * nr < nc; ++p) {
+      const i64 col = n0 + p * nr;  // panels never straddle a gate: Hp is a multiple of nr
+      const i64 gate = col / hp_;
+      const i64 unit = col - gate * hp_;
+      const i64 width = std::clamp<i64>(std::min<i64>(nr, nc - p * nr), 0, h_ - unit);
+      float* panel = dst + p * kc * nr;
+      for (i64 k = 0; k < kc; ++k) {
+        float* out = panel + k * nr;
+        if (width > 0) {
+          std::memcpy(out, u_ + (k0 + k) * ld_ + gate * h_ + unit,
+                      static_cast<std::size_t>(width) * sizeof(float));
+        }
+        for (i64 j = std::max<i64>(width, 0); j < nr; ++j) out[j] = 0.0f;
+      }
+    }
+  }
+
+ private:
+  const float* u_;
+  i64 ld_, h_, hp_;
+};
+
+gemm::Output output(float* data, i64 ld) {
+  gemm::Output out;
+  out.data = data;
+  out.ld = ld;
+  return out;
+}
+
+void copy_or_zero(float* dst, const float* src, i64 n) {
+  if (src != nullptr) {
+    std::memcpy(dst, src, static_cast<std::size_t>(n) * sizeof(float));
+  } else {
+    std::memset(dst, 0, static_cast<std::size_t>(n) * sizeof(float));
+  }
+}
+
+// ----------------------------------------------------------------------------------- forward
+
+void forward(Cell cell, const RnnShape& shape, const RnnOptions& o, const RnnInputs& in,
+             const RnnForwardOut& out) {
+  const Plan p(cell, shape, o);
+  const IsaKernels& isa = active_isa();
+  const RnnRowKernels& rows = isa.rnn;
+  const i64 B = p.B, T = p.T, H = p.H, GH = p.GH;
+  const i64 block = isa.wide.nr;
+  const i64 Hp = round_up(H, block);
+  const i64 G1 = p.split ? 2 : p.G;  // gates in the first product
+  const bool training = out.gates != nullptr;
+  const bool lstm = cell == Cell::lstm;
+  const bool gru_ra = cell == Cell::gru && !p.split;
+  const i64 BT = checked_mul(B, T, "rnn");
+  const i64 BH = checked_mul(B, H, "rnn");
+
+  Arena arena({training ? 0 : checked_mul(BT, GH, "rnn"), GH, checked_product("rnn", B, G1, Hp),
+               2 * BH, in.rmask != nullptr ? 2 * BH : 0, lstm && !training ? BH : 0, H,
+               p.split ? 2 * checked_mul(B, Hp, "rnn") : 0});
+  float* xw = training ? out.gates : arena.take(BT * GH);
+  float* bias = arena.take(GH);
+  float* rec = arena.take(B * G1 * Hp);
+  float* hbuf[2] = {arena.take(2 * BH), nullptr};
+  hbuf[1] = hbuf[0] + BH;
+  float* hrbuf[2] = {nullptr, nullptr};
+  if (in.rmask != nullptr) {
+    hrbuf[0] = arena.take(2 * BH);
+    hrbuf[1] = hrbuf[0] + BH;
+  }
+  float* cbuf = lstm && !training ? arena.take(BH) : nullptr;
+  float* zeros = arena.take(H);
+  std::fill(zeros, zeros + H, 0.0f);
+  float* rh = p.split ? arena.take(2 * B * Hp) : nullptr;
+  float* rec2 = p.split ? rh + B * Hp : nullptr;
+
+  // The input projection of every step: one GEMM. GRU with reset_after folds the recurrent bias
+  // of z and r in here; the candidate's stays apart because r multiplies it.
+  const float* rec_bias = nullptr;
+  const float* in_bias = in.bias;
+  if (in.bias != nullptr && gru_ra) {
+    for (i64 j = 0; j < GH; ++j) bias[j] = in.bias[j] + (j < 2 * H ? in.bias[GH + j] : 0.0f);
+    in_bias = bias;
+    rec_bias = in.bias + GH + 2 * H;
+  }
+  gemm::Epilogue ep;
+  ep.bias = in_bias;
+  gemm::gemm(false, false, BT, GH, p.I, 1.0f, in.x, p.I, in.kernel, GH, 0.0f, xw, GH, ep);
+
+  gemm::PackedB up, up_h;
+  up.pack(PaddedGates(in.recurrent, GH, H, Hp), H, G1 * Hp);
+  if (p.split) up_h.pack(PaddedGates(in.recurrent + 2 * H, GH, H, Hp), H, Hp);
+
+  const std::vector<i64> first = first_valid_steps(p, in.mask);
+  const UnitSplit sp = split_units(p, block);
+  RnnRowFn row_fn = lstm ? rows.lstm : cell == Cell::simple ? rows.simple_rnn : rows.gru;
+  if (p.split) row_fn = rows.gru_gates;
+
+#pragma omp parallel num_threads(sp.threads) if (sp.threads > 1)
+  {
+    const int tid = thread_index();
+    const i64 u0 = sp.begin(tid), u1 = sp.end(tid), c1 = sp.padded_end(tid);
+    const i64 n = u1 - u0;
+    const std::size_t bytes = static_cast<std::size_t>(std::max<i64>(n, 0)) * sizeof(float);
+    for (i64 b = 0; b < B && n > 0; ++b) {
+      float* h = hbuf[0] + b * H + u0;
+      copy_or_zero(h, in.h0 != nullptr ? in.h0 + b * H + u0 : nullptr, n);
+      if (in.rmask != nullptr) {
+        for (i64 j = 0; j < n; ++j) hrbuf[0][b * H + u0 + j] = h[j] * in.rmask[b * H + u0 + j];
+      }
+      if (cbuf != nullptr) copy_or_zero(cbuf + b * H + u0, in.c0 ? in.c0 + b * H + u0 : nullptr, n);
+    }
+#pragma omp barrier
+    for (i64 s = 0; s < T; ++s) {
+      const i64 t = p.time(s);
+      const int cur = static_cast<int>(s & 1);
+      const float* h_prev = hbuf[cur];
+      float* h_new = hbuf[cur ^ 1];
+      const float* hr_prev = in.rmask != nullptr ? hrbuf[cur] : h_prev;
+      float* hr_new = in.rmask != nullptr ? hrbuf[cur ^ 1] : nullptr;
+      const gemm::MatrixA a(hr_prev, H, false);
+      for (i64 g = 0; g < G1 && c1 > u0; ++g) {
+        gemm::gemm_packed_columns(B, g * Hp + u0, g * Hp + c1, a, up, output(rec, G1 * Hp));
+      }
+      // Per row: the fused gate math of a valid step, or a masked step's carry.
+      auto run_rows = [&](RnnRowFn fn, bool final_phase) {
+        for (i64 b = 0; b < B && n > 0; ++b) {
+          const i64 row = b * T + t;
+          RnnForwardRow r{};
+          r.n = n;
+          r.act = o.act;
+          r.ract = o.ract;
+          r.gates = xw + row * GH + u0;
+          r.gate_stride = H;
+          r.h_prev = h_prev + b * H + u0;
+          r.h = h_new + b * H + u0;
+          r.h_rec = hr_new != nullptr ? hr_new + b * H + u0 : nullptr;
+          r.rmask = in.rmask != nullptr ? in.rmask + b * H + u0 : nullptr;
+          r.y = out.h_seq + (b * T + s) * H + u0;
+          if (lstm) {
+            if (training) {
+              r.c_prev = s > 0 ? out.cells + (b * T + p.time(s - 1)) * H + u0
+                               : (in.c0 != nullptr ? in.c0 + b * H + u0 : zeros);
+              r.c = out.cells + row * H + u0;
+            } else {
+              r.c_prev = r.c = cbuf + b * H + u0;
+            }
+          }
+          if (valid(p, in.mask, b, s)) {
+            if (p.split && final_phase) {
+              r.rec = rec2 + b * Hp + u0;
+            } else {
+              r.rec = rec + b * G1 * Hp + u0;
+              r.rec_stride = Hp;
+            }
+            r.rec_bias = rec_bias != nullptr ? rec_bias + u0 : nullptr;
+            r.inner = gru_ra && training ? out.cells + row * H + u0 : nullptr;
+            r.h_rec_prev = hr_prev + b * H + u0;
+            r.rh = rh != nullptr ? rh + b * Hp + u0 : nullptr;
+            fn(r);
+            continue;
+          }
+          if (p.split && !final_phase) {  // finite values for the candidate's product
+            std::memset(rh + b * Hp + u0, 0, bytes);
+            continue;
+          }
+          // Masked: the states carry over; the output repeats the last one (zero before the
+          // row's first valid step); the saved gates are zero.
+          std::memcpy(r.h, r.h_prev, bytes);
+          if (r.h_rec != nullptr) std::memcpy(r.h_rec, hr_prev + b * H + u0, bytes);
+          if (s > first[static_cast<std::size_t>(b)]) {
+            std::memcpy(r.y, r.h_prev, bytes);
+          } else {
+            std::memset(r.y, 0, bytes);
+          }
+          if (lstm && r.c != r.c_prev) std::memcpy(r.c, r.c_prev, bytes);
+          for (i64 g = 0; g < p.G; ++g) std::memset(r.gates + g * H, 0, bytes);
+          if (gru_ra && training) std::memset(out.cells + row * H + u0, 0, bytes);
+        }
+      };
+      run_rows(row_fn, !p.split);
+      if (p.split) {
+#pragma omp barrier
+        if (c1 > u0) {
+          gemm::gemm_packed_columns(B, u0, c1, gemm::MatrixA(rh, Hp, false), up_h,
+                                    output(rec2, Hp));
+        }
+        run_rows(rows.gru_candidate, true);
+      }
+#pragma omp barrier
+    }
+    const float* h_final = hbuf[T & 1];
+    for (i64 b = 0; b < B && n > 0; ++b) {
+      std::memcpy(out.h_last + b * H + u0, h_final + b * H + u0, bytes);
+      if (lstm) {
+        const float* c = training ? out.cells + (b * T + p.time(T - 1)) * H : cbuf + b * H;
+        std::memcpy(out.c_last + b * H + u0, c + u0, bytes);
+      }
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------- backward
+
+// Row b's state before processing step s: h_seq[b, s - 1] once the row has had a valid step
+// (from then on the output is the state), h0 before that.
+const float* state_before(const Plan& p, const RnnInputs& in, const float* h_seq,
+                          const float* zeros, const std::vector<i64>& first, i64 b, i64 s) {
+  if (s > first[static_cast<std::size_t>(b)]) return h_seq + (b * p.T + s - 1) * p.H;
+  return in.h0 != nullptr ? in.h0 + b * p.H : zeros;
+}
+
+void backward(Cell cell, const RnnShape& shape, const RnnOptions& o, const RnnInputs& in,
+              const RnnBackwardIn& saved, const RnnGrads& grads) {
+  const Plan p(cell, shape, o);
+  const IsaKernels& isa = active_isa();
+  const RnnRowKernels& rows = isa.rnn;
+  const i64 B = p.B, T = p.T, I = p.I, H = p.H, GH = p.GH;
+  const i64 block = isa.wide.nr;
+  const bool lstm = cell == Cell::lstm;
+  const bool gru_ra = cell == Cell::gru && !p.split;
+  const i64 BT = checked_mul(B, T, "rnn");
+  const i64 BH = checked_mul(B, H, "rnn");
+  const i64 BTH = checked_mul(BT, H, "rnn");
+
+  // dg: per (b, t) in x's time order, the gradients that enter the recurrent product. They are
+  // the input side's too, except for GRU with reset_after, where r multiplies the recurrent
+  // side of the candidate: its input side (dcand) is kept apart.
+  Arena arena({checked_mul(BT, GH, "rnn"), gru_ra ? BTH : 0, BH, p.split ? BH : 0, BH,
+               lstm ? BH : 0, BTH, H});
+  float* dg = arena.take(BT * GH);
+  float* dcand = gru_ra ? arena.take(BTH) : nullptr;
+  float* prod = arena.take(BH);
+  float* prod_r = p.split ? arena.take(BH) : nullptr;
+  float* carry = arena.take(BH);
+  float* dc = lstm ? arena.take(BH) : nullptr;
+  float* ha = arena.take(BTH);
+  float* zeros = arena.take(H);
+  std::fill(zeros, zeros + H, 0.0f);
+
+  gemm::PackedB ut, ut_h;
+  ut.pack(gemm::MatrixB(in.recurrent, GH, true), p.split ? 2 * H : GH, H);
+  if (p.split) ut_h.pack(gemm::MatrixB(in.recurrent + 2 * H, GH, true), H, H);
+
+  const std::vector<i64> first = first_valid_steps(p, in.mask);
+  const UnitSplit sp = split_units(p, block);
+  const RnnBackwardRowFn row_fn = lstm                   ? rows.lstm_backward
+                                  : cell == Cell::simple ? rows.simple_rnn_backward
+                                  : p.split              ? rows.gru_backward_candidate
+                                                         : rows.gru_backward;
+
+#pragma omp parallel num_threads(sp.threads) if (sp.threads > 1)
+  {
+    const int tid = thread_index();
+    const i64 u0 = sp.begin(tid), u1 = sp.end(tid);
+    const i64 n = u1 - u0;
+    const std::size_t bytes = static_cast<std::size_t>(std::max<i64>(n, 0)) * sizeof(float);
+    for (i64 b = 0; b < B && n > 0; ++b) {
+      copy_or_zero(carry + b * H + u0, saved.dh_last ? saved.dh_last + b * H + u0 : nullptr, n);
+      if (lstm)
+        copy_or_zero(dc + b * H + u0, saved.dc_last ? saved.dc_last + b * H + u0 : nullptr, n);
+    }
+    for (i64 s = T - 1; s >= 0; --s) {
+      const i64 t = p.time(s);
+      auto run_rows = [&](RnnBackwardRowFn fn, bool reset_phase) {
+        for (i64 b = 0; b < B && n > 0; ++b) {
+          const i64 row = b * T + t;
+          const bool here = valid(p, in.mask, b, s);
+          if (reset_phase && !here) continue;
+          RnnBackwardRow r{};
+          r.n = n;
+          r.act = o.act;
+          r.ract = o.ract;
+          r.gates = saved.gates != nullptr ? saved.gates + row * GH + u0 : nullptr;
+          r.gate_stride = H;
+          r.carry = carry + b * H + u0;
+          r.rmask = in.rmask != nullptr ? in.rmask + b * H + u0 : nullptr;
+          r.dgates = dg + row * GH + u0;
+          r.dgate_stride = H;
+          if (reset_phase) {
+            r.prod = prod_r + b * H + u0;
+            r.h_prev = state_before(p, in, saved.h_seq, zeros, first, b, s) + u0;
+            fn(r);
+            continue;
+          }
+          r.prod = s < T - 1 && valid(p, in.mask, b, s + 1) ? prod + b * H + u0 : nullptr;
+          r.dy = saved.dh_seq != nullptr && s >= first[static_cast<std::size_t>(b)]
+                     ? saved.dh_seq + (b * T + s) * H + u0
+                     : nullptr;
+          if (!here) {
+            // Masked: the gradient passes to the previous state unchanged; no gate saw it.
+            for (i64 j = 0; j < n; ++j) {
+              float g = r.carry[j];
+              if (r.prod != nullptr) g += r.rmask != nullptr ? r.prod[j] * r.rmask[j] : r.prod[j];
+              if (r.dy != nullptr) g += r.dy[j];
+              r.carry[j] = g;
+            }
+            for (i64 g = 0; g < p.G; ++g) std::memset(r.dgates + g * H, 0, bytes);
+            if (dcand != nullptr) std::memset(dcand + row * H + u0, 0, bytes);
+            continue;
+          }
+          if (lstm) {
+            r.c_prev = s > 0 ? saved.cells + (b * T + p.time(s - 1)) * H + u0
+                             : (in.c0 != nullptr ? in.c0 + b * H + u0 : zeros);
+            r.c = saved.cells + row * H + u0;
+            r.dc = dc + b * H + u0;
+          } else if (cell == Cell::gru) {
+            r.h_prev = state_before(p, in, saved.h_seq, zeros, first, b, s) + u0;
+            r.inner = gru_ra ? saved.cells + row * H + u0 : nullptr;
+            r.dcand = dcand != nullptr ? dcand + row * H + u0 : nullptr;
+          } else {
+            r.y = saved.h_seq + (b * T + s) * H + u0;
+          }
+          fn(r);
+        }
+      };
+      run_rows(row_fn, false);
+      if (p.split) {
+#pragma omp barrier
+        if (n > 0) {
+          gemm::gemm_packed_columns(B, u0, u1, gemm::MatrixA(dg + t * GH + 2 * H, T * GH, false),
+                                    ut_h, output(prod_r, H));
+        }
+        run_rows(rows.gru_backward_reset, true);
+      }
+#pragma omp barrier
+      if (n > 0) {
+        gemm::gemm_packed_columns(B, u0, u1, gemm::MatrixA(dg + t * GH, T * GH, false), ut,
+                                  output(prod, H));
+      }
+    }
+    for (i64 b = 0; b < B && n > 0; ++b) {
+      const bool through = valid(p, in.mask, b, 0);
+      for (i64 j = u0; j < u1; ++j) {
+        float g = carry[b * H + j];
+        if (through)
+          g += in.rmask != nullptr ? prod[b * H + j] * in.rmask[b * H + j] : prod[b * H + j];
+        grads.dh0[b * H + j] = g;
+      }
+      if (lstm) std::memcpy(grads.dc0 + b * H + u0, dc + b * H + u0, bytes);
+    }
+  }
+
+  // h_rec_{t-1} for every (b, t), the A^T of dU = h_rec^T dG.
+  {
+    const int threads = threads_for(BTH);
+#pragma omp parallel for schedule(static) num_threads(threads) if (threads > 1)
+    for (i64 b = 0; b < B; ++b) {
+      for (i64 t = 0; t < T; ++t) {
+        const i64 s = p.back ? T - 1 - t : t;
+        const float* h = state_before(p, in, saved.h_seq, zeros, first, b, s);
+        float* dst = ha + (b * T + t) * H;
+        if (in.rmask != nullptr) {
+          const float* m = in.rmask + b * H;
+          for (i64 j = 0; j < H; ++j) dst[j] = h[j] * m[j];
+        } else {
+          std::memcpy(dst, h, static_cast<std::size_t>(H) * sizeof(float));
+        }
+      }
+    }
+  }
+
+  // Whole-sequence products: dx = dG W^T, dW = x^T dG, dU = h_rec^T dG, db = column sums.
+  const float* w = in.kernel;
+  if (gru_ra) {
+    const i64 H2 = 2 * H;
+    gemm::gemm(false, true, BT, I, H2, 1.0f, dg, GH, w, GH, 0.0f, grads.dx, I);
+    gemm::gemm(false, true, BT, I, H, 1.0f, dcand, H, w + H2, GH, 1.0f, grads.dx, I);
+    gemm::gemm(true, false, I, H2, BT, 1.0f, in.x, I, dg, GH, 0.0f, grads.dkernel, GH);
+    gemm::gemm(true, false, I, H, BT, 1.0f, in.x, I, dcand, H, 0.0f, grads.dkernel + H2, GH);
+    gemm::gemm(true, false, H, GH, BT, 1.0f, ha, H, dg, GH, 0.0f, grads.drecurrent, GH);
+    if (grads.dbias != nullptr) {
+      column_sums(dg, BT, GH, grads.dbias + GH);  // the recurrent row
+      std::memcpy(grads.dbias, grads.dbias + GH, static_cast<std::size_t>(H2) * sizeof(float));
+      column_sums(dcand, BT, H, grads.dbias + H2);
+    }
+    return;
+  }
+  gemm::gemm(false, true, BT, I, GH, 1.0f, dg, GH, w, GH, 0.0f, grads.dx, I);
+  gemm::gemm(true, false, I, GH, BT, 1.0f, in.x, I, dg, GH, 0.0f, grads.dkernel, GH);
+  if (p.split) {
+    // dU_zr = h_rec^T (dz, dr); dU_h = (r * h_rec)^T da.
+    gemm::gemm(true, false, H, 2 * H, BT, 1.0f, ha, H, dg, GH, 0.0f, grads.drecurrent, GH);
+    const int threads = threads_for(BTH);
+#pragma omp parallel for schedule(static) num_threads(threads) if (threads > 1)
+    for (i64 row = 0; row < BT; ++row) {
+      const float* r = saved.gates + row * GH + H;
+      for (i64 j = 0; j < H; ++j) ha[row * H + j] *= r[j];
+    }
+    gemm::gemm(true, false, H, H, BT, 1.0f, ha, H, dg + 2 * H, GH, 0.0f, grads.drecurrent + 2 * H,
+               GH);
+  } else {
+    gemm::gemm(true, false, H, GH, BT, 1.0f, ha, H, dg, GH, 0.0f, grads.drecurrent, GH);
+  }
+  if (grads.dbias != nullptr) column_sums(dg, BT, GH, grads.dbias);
+}
+
+}  // namespace
+
+void lstm_forward(const RnnShape& s, const RnnOptions& o, const RnnInputs& in,
+                  const RnnForwardOut& out) {
+  forward(Cell::lstm, s, o, in, out);
+}
+
+void gru_forward(const RnnShape& s, const RnnOptions& o, const RnnInputs& in,
+                 const RnnForwardOut& out) {
+  forward(Cell::gru, s, o, in, out);
+}
+
+void simple_rnn_forward(const RnnShape& s, const RnnOptions& o, const RnnInputs& in,
+                        const RnnForwardOut& out) {
+  forward(Cell::simple, s, o, in, out);
+}
+
+void lstm_backward(const RnnShape& s, const RnnOptions& o, const RnnInputs& in,
+                   const RnnBackwardIn& saved, const RnnGrads& grads) {
+  backward(Cell::lstm, s, o, in, saved, grads);
+}
+
+void gru_backward(const RnnShape& s, const RnnOptions& o, const RnnInputs& in,
+                  const RnnBackwardIn& saved, const RnnGrads& grads) {
+  backward(Cell::gru, s, o, in, saved, grads);
+}
+
+void simple_rnn_backward(const RnnShape& s, const RnnOptions& o, const RnnInputs& in,
+                         const RnnBackwardIn& saved, const RnnGrads& grads) {
+  backward(Cell::simple, s, o, in, saved, grads);
+}
+
+}  // namespace ember
