@@ -201,8 +201,9 @@ py::tuple forward(Kind kind, ForwardFn fn, const CallArgs& a, bool training) {
   Float32 gates, cells;
   const bool saves = training && kind != Kind::simple;
   const bool has_cells = kind == Kind::lstm || (kind == Kind::gru && a.reset_after);
-  if (saves) gates = float_output({B, T, v.gh}, py::none(), op);
-  if (saves && has_cells) cells = float_output({B, T, H}, py::none(), op);
+  // The saved state is step-major (time, batch, ...): see kernels/rnn.h.
+  if (saves) gates = float_output({T, B, v.gh}, py::none(), op);
+  if (saves && has_cells) cells = float_output({T, B, H}, py::none(), op);
 
   const RnnInputs in = v.pointers();
   RnnForwardOut out;
@@ -266,13 +267,13 @@ py::tuple backward(Kind kind, BackwardFn fn, const CallArgs& a, const Grads& g) 
   }
   Float32 gates, cells;
   if (want >= 1) {
-    gates = required_array(state[0], {B, T, v.gh}, op, "state[0] (gates)",
-                           " (batch, time, gates * units)");
+    gates = required_array(state[0], {T, B, v.gh}, op, "state[0] (gates)",
+                           " (time, batch, gates * units)");
   }
   if (want == 2) {
-    cells = required_array(state[1], seq, op,
+    cells = required_array(state[1], {T, B, H}, op,
                            kind == Kind::lstm ? "state[1] (cells)" : "state[1] (inner)",
-                           " (batch, time, units)");
+                           " (time, batch, units)");
   }
 
   Float32 dx = float_output({B, T, I}, py::none(), op);

@@ -136,11 +136,42 @@ class PaddedGates final : public gemm::BSource {
   i64 ld_, h_, hp_;
 };
 
+// x's rows in processing order, step-major: row s * B + b of A is x[b, time(s)]. Steps are the
+// outer index so that each step's rows of the projection (and of everything saved per step) are
+// one contiguous block.
+class StepRows final : public gemm::ASource {
+ public:
+  StepRows(const Plan& p, const float* x) : p_(p), x_(x) {}
+  gemm::ABlock rows(i64 m0, i64 mc, i64 k0, i64 kc, float* buf) const override {
+    const i64 I = p_.I;
+    if (p_.B == 1 && !p_.back) return {x_ + m0 * I + k0, I, false};
+    for (i64 r = 0; r < mc; ++r) {
+      const i64 s = (m0 + r) / p_.B;
+      const i64 b = (m0 + r) - s * p_.B;
+      std::memcpy(buf + r * kc, x_ + (b * p_.T + p_.time(s)) * I + k0,
+                  static_cast<std::size_t>(kc) * sizeof(float));
+    }
+    return {buf, kc, false};
+  }
+
+ private:
+  const Plan& p_;
+  const float* x_;
+};
+
 gemm::Output output(float* data, i64 ld) {
   gemm::Output out;
   out.data = data;
   out.ld = ld;
   return out;
+}
+
+// Asks for the cache lines of [p, p + n) ahead of use: each step's rows of the sequence-long
+// arrays were last touched many steps ago, and the recurrent product is long enough to hide
+// the fetch.
+template <int kWrite>
+void prefetch(const float* p, i64 n) {
+  for (i64 j = 0; j < n; j += 16) __builtin_prefetch(p + j, kWrite, 3);
 }
 
 void copy_or_zero(float* dst, const float* src, i64 n) {
@@ -198,7 +229,8 @@ void forward(Cell cell, const RnnShape& shape, const RnnOptions& o, const RnnInp
   }
   gemm::Epilogue ep;
   ep.bias = in_bias;
-  gemm::gemm(false, false, BT, GH, p.I, 1.0f, in.x, p.I, in.kernel, GH, 0.0f, xw, GH, ep);
+  gemm::gemm(BT, GH, p.I, StepRows(p, in.x), gemm::MatrixB(in.kernel, GH, false), output(xw, GH),
+             ep);
 
   gemm::PackedB up, up_h;
   up.pack(PaddedGates(in.recurrent, GH, H, Hp), H, G1 * Hp);
@@ -225,12 +257,15 @@ void forward(Cell cell, const RnnShape& shape, const RnnOptions& o, const RnnInp
     }
 #pragma omp barrier
     for (i64 s = 0; s < T; ++s) {
-      const i64 t = p.time(s);
       const int cur = static_cast<int>(s & 1);
       const float* h_prev = hbuf[cur];
       float* h_new = hbuf[cur ^ 1];
       const float* hr_prev = in.rmask != nullptr ? hrbuf[cur] : h_prev;
       float* hr_new = in.rmask != nullptr ? hrbuf[cur ^ 1] : nullptr;
+      for (i64 b = 0; b < B && n > 0; ++b) {
+        for (i64 g = 0; g < p.G; ++g) prefetch<1>(xw + (s * B + b) * GH + g * H + u0, n);
+        prefetch<1>(out.h_seq + (b * T + s) * H + u0, n);
+      }
       const gemm::MatrixA a(hr_prev, H, false);
       for (i64 g = 0; g < G1 && c1 > u0; ++g) {
         gemm::gemm_packed_columns(B, g * Hp + u0, g * Hp + c1, a, up, output(rec, G1 * Hp));
@@ -238,7 +273,7 @@ void forward(Cell cell, const RnnShape& shape, const RnnOptions& o, const RnnInp
       // Per row: the fused gate math of a valid step, or a masked step's carry.
       auto run_rows = [&](RnnRowFn fn, bool final_phase) {
         for (i64 b = 0; b < B && n > 0; ++b) {
-          const i64 row = b * T + t;
+          const i64 row = s * B + b;
           RnnForwardRow r{};
           r.n = n;
           r.act = o.act;
@@ -252,7 +287,7 @@ void forward(Cell cell, const RnnShape& shape, const RnnOptions& o, const RnnInp
           r.y = out.h_seq + (b * T + s) * H + u0;
           if (lstm) {
             if (training) {
-              r.c_prev = s > 0 ? out.cells + (b * T + p.time(s - 1)) * H + u0
+              r.c_prev = s > 0 ? out.cells + (row - B) * H + u0
                                : (in.c0 != nullptr ? in.c0 + b * H + u0 : zeros);
               r.c = out.cells + row * H + u0;
             } else {
@@ -306,7 +341,7 @@ void forward(Cell cell, const RnnShape& shape, const RnnOptions& o, const RnnInp
     for (i64 b = 0; b < B && n > 0; ++b) {
       std::memcpy(out.h_last + b * H + u0, h_final + b * H + u0, bytes);
       if (lstm) {
-        const float* c = training ? out.cells + (b * T + p.time(T - 1)) * H : cbuf + b * H;
+        const float* c = training ? out.cells + ((T - 1) * B + b) * H : cbuf + b * H;
         std::memcpy(out.c_last + b * H + u0, c + u0, bytes);
       }
     }
@@ -323,6 +358,19 @@ const float* state_before(const Plan& p, const RnnInputs& in, const float* h_seq
   return in.h0 != nullptr ? in.h0 + b * p.H : zeros;
 }
 
+// C (M x N) = A^T B for A (K x M) and B (K x N) with a long K (every step of the sequence),
+// summed over fixed chunks of K: the engine then packs each chunk's B in one column block rather
+// than narrow blocks that each re-read A. The chunking depends only on K, so the result does
+// not depend on the thread count.
+void gemm_at_b(i64 m, i64 n, i64 k, const float* a, i64 lda, const float* b, i64 ldb, float* c,
+               i64 ldc) {
+  constexpr i64 kChunk = 1024;
+  for (i64 k0 = 0; k0 < k; k0 += kChunk) {
+    gemm::gemm(true, false, m, n, std::min(kChunk, k - k0), 1.0f, a + k0 * lda, lda, b + k0 * ldb,
+               ldb, k0 == 0 ? 0.0f : 1.0f, c, ldc);
+  }
+}
+
 void backward(Cell cell, const RnnShape& shape, const RnnOptions& o, const RnnInputs& in,
               const RnnBackwardIn& saved, const RnnGrads& grads) {
   const Plan p(cell, shape, o);
@@ -335,27 +383,51 @@ void backward(Cell cell, const RnnShape& shape, const RnnOptions& o, const RnnIn
   const i64 BT = checked_mul(B, T, "rnn");
   const i64 BH = checked_mul(B, H, "rnn");
   const i64 BTH = checked_mul(BT, H, "rnn");
+  const i64 XH = checked_add(I, H, "rnn");  // columns of xh
 
-  // dg: per (b, t) in x's time order, the gradients that enter the recurrent product. They are
-  // the input side's too, except for GRU with reset_after, where r multiplies the recurrent
-  // side of the candidate: its input side (dcand) is kept apart.
+  // Step-major scratch (row s * B + b is step s of batch row b):
+  //   dg  the gradients that enter the recurrent product; they are the input side's too, except
+  //       for GRU with reset_after, where r multiplies the recurrent side of the candidate and
+  //       its input side (dcand) is kept apart;
+  //   xh  [x | h_prev] per step (plus a last step holding the final state): the A^T of
+  //       [dW; dU] = [x | h_rec]^T dG, one product for both weight gradients.
   Arena arena({checked_mul(BT, GH, "rnn"), gru_ra ? BTH : 0, BH, p.split ? BH : 0, BH,
-               lstm ? BH : 0, BTH, H});
+               lstm ? BH : 0, checked_product("rnn", T + 1, B, XH), H, checked_mul(BT, I, "rnn"),
+               checked_mul(XH, GH, "rnn")});
   float* dg = arena.take(BT * GH);
   float* dcand = gru_ra ? arena.take(BTH) : nullptr;
   float* prod = arena.take(BH);
   float* prod_r = p.split ? arena.take(BH) : nullptr;
   float* carry = arena.take(BH);
   float* dc = lstm ? arena.take(BH) : nullptr;
-  float* ha = arena.take(BTH);
+  float* xh = arena.take((T + 1) * B * XH);
   float* zeros = arena.take(H);
+  float* dx_steps = arena.take(BT * I);
+  float* dwu = arena.take(XH * GH);
   std::fill(zeros, zeros + H, 0.0f);
+  const auto h_at = [&](i64 s, i64 b) { return xh + (s * B + b) * XH + I; };
+
+  const std::vector<i64> first = first_valid_steps(p, in.mask);
+  {
+    // xh: x and the state before each step (the state after the last step in row T).
+    const int threads = threads_for((T + 1) * B * XH);
+#pragma omp parallel for schedule(static) num_threads(threads) if (threads > 1)
+    for (i64 s = 0; s <= T; ++s) {
+      for (i64 b = 0; b < B; ++b) {
+        float* dst = xh + (s * B + b) * XH;
+        if (s < T) {
+          std::memcpy(dst, in.x + (b * T + p.time(s)) * I, static_cast<std::size_t>(I) * 4);
+        }
+        std::memcpy(dst + I, state_before(p, in, saved.h_seq, zeros, first, b, s),
+                    static_cast<std::size_t>(H) * 4);
+      }
+    }
+  }
 
   gemm::PackedB ut, ut_h;
   ut.pack(gemm::MatrixB(in.recurrent, GH, true), p.split ? 2 * H : GH, H);
   if (p.split) ut_h.pack(gemm::MatrixB(in.recurrent + 2 * H, GH, true), H, H);
 
-  const std::vector<i64> first = first_valid_steps(p, in.mask);
   const UnitSplit sp = split_units(p, block);
   const RnnBackwardRowFn row_fn = lstm                   ? rows.lstm_backward
                                   : cell == Cell::simple ? rows.simple_rnn_backward
@@ -370,14 +442,14 @@ void backward(Cell cell, const RnnShape& shape, const RnnOptions& o, const RnnIn
     const std::size_t bytes = static_cast<std::size_t>(std::max<i64>(n, 0)) * sizeof(float);
     for (i64 b = 0; b < B && n > 0; ++b) {
       copy_or_zero(carry + b * H + u0, saved.dh_last ? saved.dh_last + b * H + u0 : nullptr, n);
-      if (lstm)
+      if (lstm) {
         copy_or_zero(dc + b * H + u0, saved.dc_last ? saved.dc_last + b * H + u0 : nullptr, n);
+      }
     }
     for (i64 s = T - 1; s >= 0; --s) {
-      const i64 t = p.time(s);
       auto run_rows = [&](RnnBackwardRowFn fn, bool reset_phase) {
         for (i64 b = 0; b < B && n > 0; ++b) {
-          const i64 row = b * T + t;
+          const i64 row = s * B + b;
           const bool here = valid(p, in.mask, b, s);
           if (reset_phase && !here) continue;
           RnnBackwardRow r{};
@@ -390,9 +462,9 @@ void backward(Cell cell, const RnnShape& shape, const RnnOptions& o, const RnnIn
           r.rmask = in.rmask != nullptr ? in.rmask + b * H + u0 : nullptr;
           r.dgates = dg + row * GH + u0;
           r.dgate_stride = H;
+          r.h_prev = h_at(s, b) + u0;
           if (reset_phase) {
             r.prod = prod_r + b * H + u0;
-            r.h_prev = state_before(p, in, saved.h_seq, zeros, first, b, s) + u0;
             fn(r);
             continue;
           }
@@ -413,17 +485,14 @@ void backward(Cell cell, const RnnShape& shape, const RnnOptions& o, const RnnIn
             continue;
           }
           if (lstm) {
-            r.c_prev = s > 0 ? saved.cells + (b * T + p.time(s - 1)) * H + u0
+            r.c_prev = s > 0 ? saved.cells + (row - B) * H + u0
                              : (in.c0 != nullptr ? in.c0 + b * H + u0 : zeros);
             r.c = saved.cells + row * H + u0;
             r.dc = dc + b * H + u0;
-          } else if (cell == Cell::gru) {
-            r.h_prev = state_before(p, in, saved.h_seq, zeros, first, b, s) + u0;
-            r.inner = gru_ra ? saved.cells + row * H + u0 : nullptr;
-            r.dcand = dcand != nullptr ? dcand + row * H + u0 : nullptr;
-          } else {
-            r.y = saved.h_seq + (b * T + s) * H + u0;
           }
+          r.inner = gru_ra ? saved.cells + row * H + u0 : nullptr;
+          r.dcand = dcand != nullptr ? dcand + row * H + u0 : nullptr;
+          r.y = h_at(s + 1, b) + u0;  // a valid step's output is the state after it
           fn(r);
         }
       };
@@ -431,14 +500,23 @@ void backward(Cell cell, const RnnShape& shape, const RnnOptions& o, const RnnIn
       if (p.split) {
 #pragma omp barrier
         if (n > 0) {
-          gemm::gemm_packed_columns(B, u0, u1, gemm::MatrixA(dg + t * GH + 2 * H, T * GH, false),
+          gemm::gemm_packed_columns(B, u0, u1, gemm::MatrixA(dg + s * B * GH + 2 * H, GH, false),
                                     ut_h, output(prod_r, H));
         }
         run_rows(rows.gru_backward_reset, true);
       }
 #pragma omp barrier
+      for (i64 b = 0; b < B && n > 0 && s > 0; ++b) {  // the next step's rows
+        const i64 row = (s - 1) * B + b;
+        for (i64 g = 0; g < p.G; ++g) {
+          if (saved.gates != nullptr) prefetch<0>(saved.gates + row * GH + g * H + u0, n);
+          prefetch<1>(dg + row * GH + g * H + u0, n);
+        }
+        if (saved.cells != nullptr) prefetch<0>(saved.cells + row * H + u0, n);
+        if (saved.dh_seq != nullptr) prefetch<0>(saved.dh_seq + (b * T + s - 1) * H + u0, n);
+      }
       if (n > 0) {
-        gemm::gemm_packed_columns(B, u0, u1, gemm::MatrixA(dg + t * GH, T * GH, false), ut,
+        gemm::gemm_packed_columns(B, u0, u1, gemm::MatrixA(dg + s * B * GH, GH, false), ut,
                                   output(prod, H));
       }
     }
@@ -446,66 +524,61 @@ void backward(Cell cell, const RnnShape& shape, const RnnOptions& o, const RnnIn
       const bool through = valid(p, in.mask, b, 0);
       for (i64 j = u0; j < u1; ++j) {
         float g = carry[b * H + j];
-        if (through)
+        if (through) {
           g += in.rmask != nullptr ? prod[b * H + j] * in.rmask[b * H + j] : prod[b * H + j];
+        }
         grads.dh0[b * H + j] = g;
       }
       if (lstm) std::memcpy(grads.dc0 + b * H + u0, dc + b * H + u0, bytes);
     }
   }
 
-  // h_rec_{t-1} for every (b, t), the A^T of dU = h_rec^T dG.
-  {
-    const int threads = threads_for(BTH);
+  const int threads = threads_for(BTH);
+  if (in.rmask != nullptr) {  // h_rec = h_prev * rmask where h entered the product
 #pragma omp parallel for schedule(static) num_threads(threads) if (threads > 1)
-    for (i64 b = 0; b < B; ++b) {
-      for (i64 t = 0; t < T; ++t) {
-        const i64 s = p.back ? T - 1 - t : t;
-        const float* h = state_before(p, in, saved.h_seq, zeros, first, b, s);
-        float* dst = ha + (b * T + t) * H;
-        if (in.rmask != nullptr) {
-          const float* m = in.rmask + b * H;
-          for (i64 j = 0; j < H; ++j) dst[j] = h[j] * m[j];
-        } else {
-          std::memcpy(dst, h, static_cast<std::size_t>(H) * sizeof(float));
-        }
-      }
+    for (i64 row = 0; row < BT; ++row) {
+      float* h = xh + row * XH + I;
+      const float* m = in.rmask + (row % B) * H;
+      for (i64 j = 0; j < H; ++j) h[j] *= m[j];
     }
   }
 
-  // Whole-sequence products: dx = dG W^T, dW = x^T dG, dU = h_rec^T dG, db = column sums.
+  // Whole-sequence products: dx = dG W^T, [dW; dU] = [x | h_rec]^T dG, db = column sums.
   const float* w = in.kernel;
-  if (gru_ra) {
-    const i64 H2 = 2 * H;
-    gemm::gemm(false, true, BT, I, H2, 1.0f, dg, GH, w, GH, 0.0f, grads.dx, I);
-    gemm::gemm(false, true, BT, I, H, 1.0f, dcand, H, w + H2, GH, 1.0f, grads.dx, I);
-    gemm::gemm(true, false, I, H2, BT, 1.0f, in.x, I, dg, GH, 0.0f, grads.dkernel, GH);
-    gemm::gemm(true, false, I, H, BT, 1.0f, in.x, I, dcand, H, 0.0f, grads.dkernel + H2, GH);
-    gemm::gemm(true, false, H, GH, BT, 1.0f, ha, H, dg, GH, 0.0f, grads.drecurrent, GH);
-    if (grads.dbias != nullptr) {
-      column_sums(dg, BT, GH, grads.dbias + GH);  // the recurrent row
-      std::memcpy(grads.dbias, grads.dbias + GH, static_cast<std::size_t>(H2) * sizeof(float));
-      column_sums(dcand, BT, H, grads.dbias + H2);
-    }
-    return;
-  }
-  gemm::gemm(false, true, BT, I, GH, 1.0f, dg, GH, w, GH, 0.0f, grads.dx, I);
-  gemm::gemm(true, false, I, GH, BT, 1.0f, in.x, I, dg, GH, 0.0f, grads.dkernel, GH);
+  const i64 G_in = gru_ra ? 2 * H : GH;  // dG's columns that are the input side's
+  gemm::gemm(false, true, BT, I, G_in, 1.0f, dg, GH, w, GH, 0.0f, dx_steps, I);
+  if (gru_ra) gemm::gemm(false, true, BT, I, H, 1.0f, dcand, H, w + G_in, GH, 1.0f, dx_steps, I);
   if (p.split) {
-    // dU_zr = h_rec^T (dz, dr); dU_h = (r * h_rec)^T da.
-    gemm::gemm(true, false, H, 2 * H, BT, 1.0f, ha, H, dg, GH, 0.0f, grads.drecurrent, GH);
-    const int threads = threads_for(BTH);
+    // dU_h = (r * h_rec)^T da: the candidate's product read r * h_rec.
+    gemm_at_b(XH, 2 * H, BT, xh, XH, dg, GH, dwu, GH);
 #pragma omp parallel for schedule(static) num_threads(threads) if (threads > 1)
     for (i64 row = 0; row < BT; ++row) {
+      float* h = xh + row * XH + I;
       const float* r = saved.gates + row * GH + H;
-      for (i64 j = 0; j < H; ++j) ha[row * H + j] *= r[j];
+      for (i64 j = 0; j < H; ++j) h[j] *= r[j];
     }
-    gemm::gemm(true, false, H, H, BT, 1.0f, ha, H, dg + 2 * H, GH, 0.0f, grads.drecurrent + 2 * H,
-               GH);
+    gemm_at_b(XH, H, BT, xh, XH, dg + 2 * H, GH, dwu + 2 * H, GH);
   } else {
-    gemm::gemm(true, false, H, GH, BT, 1.0f, ha, H, dg, GH, 0.0f, grads.drecurrent, GH);
+    gemm_at_b(XH, GH, BT, xh, XH, dg, GH, dwu, GH);
   }
-  if (grads.dbias != nullptr) column_sums(dg, BT, GH, grads.dbias);
+  std::memcpy(grads.dkernel, dwu, static_cast<std::size_t>(I * GH) * sizeof(float));
+  std::memcpy(grads.drecurrent, dwu + I * GH, static_cast<std::size_t>(H * GH) * sizeof(float));
+  if (gru_ra) gemm_at_b(I, H, BT, xh, XH, dcand, H, grads.dkernel + G_in, GH);
+  for (i64 b = 0; b < B; ++b) {
+    for (i64 s = 0; s < T; ++s) {
+      std::memcpy(grads.dx + (b * T + p.time(s)) * I, dx_steps + (s * B + b) * I,
+                  static_cast<std::size_t>(I) * sizeof(float));
+    }
+  }
+  if (grads.dbias != nullptr) {
+    if (gru_ra) {
+      column_sums(dg, BT, GH, grads.dbias + GH);  // the recurrent row
+      std::memcpy(grads.dbias, grads.dbias + GH, static_cast<std::size_t>(G_in) * sizeof(float));
+      column_sums(dcand, BT, H, grads.dbias + G_in);
+    } else {
+      column_sums(dg, BT, GH, grads.dbias);
+    }
+  }
 }
 
 }  // namespace

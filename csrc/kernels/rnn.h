@@ -19,12 +19,13 @@
 // h_{t-1} where it enters the recurrent product only. h_last / c_last are the final states
 // (h_seq[:, -1] is Keras' last output; they differ only for rows whose every step is masked).
 //
-// State saved by a training forward, in x's time order (row (b, t) belongs to the step that
-// read x[b, t]), shared by the optimized and the reference kernels:
-//   LSTM  gates (B, T, 4H): i, f, c~, o after their activations; cells (B, T, H): c after the
+// State saved by a training forward, step-major in processing order (row s * B + b belongs to
+// step s of batch row b, so each step's rows are one contiguous block), shared by the optimized
+// and the reference kernels:
+//   LSTM  gates (T, B, 4H): i, f, c~, o after their activations; cells (T, B, H): c after the
 //         step.
-//   GRU   gates (B, T, 3H): z, r, hh after their activations; reset_after=True also inner
-//         (B, T, H): h_rec_{t-1} @ U_h + b_rh, the term r multiplies.
+//   GRU   gates (T, B, 3H): z, r, hh after their activations; reset_after=True also inner
+//         (T, B, H): h_rec_{t-1} @ U_h + b_rh, the term r multiplies.
 //   SimpleRNN saves nothing: the output is the state.
 // At masked steps the gates, cells and inner rows hold 0, c and 0.
 #pragma once

@@ -143,9 +143,9 @@ void forward(Cell cell, const RnnShape& shape, const RnnOptions& o, const RnnInp
         y[j] = last_out[b * H + j];
       }
       if (out.gates != nullptr && cell != Cell::simple) {
-        float* saved = out.gates + (b * T + t) * GH;
+        float* saved = out.gates + (s * B + b) * GH;
         for (i64 j = 0; j < GH; ++j) saved[j] = ok ? static_cast<float>(gate[j]) : 0.0f;
-        float* cells = out.cells != nullptr ? out.cells + (b * T + t) * H : nullptr;
+        float* cells = out.cells != nullptr ? out.cells + (s * B + b) * H : nullptr;
         for (i64 j = 0; j < H && cells != nullptr; ++j) {
           cells[j] = cell == Cell::lstm ? cb[j] : ok ? static_cast<float>(inner[j]) : 0.0f;
         }
@@ -195,14 +195,14 @@ void backward(Cell cell, const RnnShape& shape, const RnnOptions& o, const RnnIn
         const float m = in.rmask != nullptr ? in.rmask[b * H + k] : 1.0f;
         hr[sz(k)] = static_cast<float>(hprev[sz(k)]) * m;
       }
-      const float* g = saved.gates != nullptr ? saved.gates + (b * T + t) * GH : nullptr;
+      const float* g = saved.gates != nullptr ? saved.gates + (s * B + b) * GH : nullptr;
       std::vector<double> direct(sz(H), 0.0);
       for (i64 j = 0; j < H; ++j) {
         const double dhj = dhb[j];
         if (cell == Cell::lstm) {
           const double i = g[j], f = g[H + j], cand = g[2 * H + j], og = g[3 * H + j];
-          const double c = saved.cells[(b * T + t) * H + j];
-          const double c_prev = s > 0 ? saved.cells[(b * T + d.time(s - 1)) * H + j]
+          const double c = saved.cells[(s * B + b) * H + j];
+          const double c_prev = s > 0 ? saved.cells[((s - 1) * B + b) * H + j]
                                       : (in.c0 != nullptr ? in.c0[b * H + j] : 0.0);
           const double ac = act(o.act, c);
           const double dct = dcb[j] + dhj * og * dact(o.act, ac);
@@ -222,7 +222,7 @@ void backward(Cell cell, const RnnShape& shape, const RnnOptions& o, const RnnIn
           dxg[sz(2 * H + j)] = da;
           direct[sz(j)] = dhj * z;
           if (gru_ra) {
-            const double inner = saved.cells[(b * T + t) * H + j];
+            const double inner = saved.cells[(s * B + b) * H + j];
             dxg[sz(H + j)] = drec[sz(H + j)] = da * inner * dact(o.ract, r);
             drec[sz(2 * H + j)] = da * r;
           }
