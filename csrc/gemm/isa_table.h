@@ -117,7 +117,7 @@ struct RnnBackwardRow {
 using RnnRowFn = void (*)(const RnnForwardRow& row);
 using RnnBackwardRowFn = void (*)(const RnnBackwardRow& row);
 
-// The gate math of every recurrent cell for one ISA.
+// The gate math of every recurrent cell for one ISA, and the few-row product of small batches.
 struct RnnRowKernels {
   RnnRowFn lstm;
   RnnRowFn gru;            // reset_after=True
@@ -129,6 +129,10 @@ struct RnnRowKernels {
   RnnBackwardRowFn gru_backward_candidate;  // reset_after=False, before the candidate's product
   RnnBackwardRowFn gru_backward_reset;      // reset_after=False, after it (prod: d(r * h))
   RnnBackwardRowFn simple_rnn_backward;
+  // C (m x n) = A (m x k) @ B (k x n), all row-major, for the recurrent products of batches too
+  // small for the GEMM's micro-tile (which would mostly multiply padding rows).
+  void (*small_product)(i64 m, i64 n, i64 k, const float* a, i64 lda, const float* b, i64 ldb,
+                        float* c, i64 ldc);
 };
 
 // A micro-tile shape with its cache blocking and its two A layouts.

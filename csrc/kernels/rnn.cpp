@@ -87,6 +87,8 @@ UnitSplit split_units(const Plan& p, i64 block) {
   return sp;
 }
 
+bool small_batch(const IsaKernels& isa, i64 batch) { return 2 * batch <= isa.wide.mr; }
+
 // Scratch carved from the calling thread's kernel0 workspace: sized once per call, reused across
 // calls. (kernel1 stays free for column_sums, which runs while these buffers are live.)
 class Arena {
@@ -232,9 +234,14 @@ void forward(Cell cell, const RnnShape& shape, const RnnOptions& o, const RnnInp
   gemm::gemm(BT, GH, p.I, StepRows(p, in.x), gemm::MatrixB(in.kernel, GH, false), output(xw, GH),
              ep);
 
+  // A batch of a few rows would leave most of a micro-tile's rows as padding: the recurrent
+  // products then run as row-by-row vector products on U as it is.
+  const bool small = small_batch(isa, B);
   gemm::PackedB up, up_h;
-  up.pack(PaddedGates(in.recurrent, GH, H, Hp), H, G1 * Hp);
-  if (p.split) up_h.pack(PaddedGates(in.recurrent + 2 * H, GH, H, Hp), H, Hp);
+  if (!small) {
+    up.pack(PaddedGates(in.recurrent, GH, H, Hp), H, G1 * Hp);
+    if (p.split) up_h.pack(PaddedGates(in.recurrent + 2 * H, GH, H, Hp), H, Hp);
+  }
 
   const std::vector<i64> first = first_valid_steps(p, in.mask);
   const UnitSplit sp = split_units(p, block);
@@ -267,13 +274,26 @@ void forward(Cell cell, const RnnShape& shape, const RnnOptions& o, const RnnInp
         prefetch<1>(out.h_seq + (b * T + s) * H + u0, n);
       }
       const gemm::MatrixA a(hr_prev, H, false);
-      for (i64 g = 0; g < G1 && c1 > u0; ++g) {
-        gemm::gemm_packed_columns(B, g * Hp + u0, g * Hp + c1, a, up, output(rec, G1 * Hp));
+      for (i64 g = 0; g < G1 && n > 0; ++g) {
+        if (small) {
+          rows.small_product(B, n, H, hr_prev, H, in.recurrent + g * H + u0, GH, rec + g * Hp + u0,
+                             G1 * Hp);
+        } else {
+          gemm::gemm_packed_columns(B, g * Hp + u0, g * Hp + c1, a, up, output(rec, G1 * Hp));
+        }
       }
       // Per row: the fused gate math of a valid step, or a masked step's carry.
       auto run_rows = [&](RnnRowFn fn, bool final_phase) {
         for (i64 b = 0; b < B && n > 0; ++b) {
           const i64 row = s * B + b;
+          if (b + 1 < B) {
+            // The next row's operands: the product streamed U through the caches since they
+            // were written or fetched.
+            for (i64 g = 0; g < p.G; ++g) {
+              prefetch<0>(rec + (b + 1) * G1 * Hp + g * Hp + u0, g < G1 ? n : 0);
+              prefetch<1>(xw + (row + 1) * GH + g * H + u0, n);
+            }
+          }
           RnnForwardRow r{};
           r.n = n;
           r.act = o.act;
@@ -329,7 +349,9 @@ void forward(Cell cell, const RnnShape& shape, const RnnOptions& o, const RnnInp
       run_rows(row_fn, !p.split);
       if (p.split) {
 #pragma omp barrier
-        if (c1 > u0) {
+        if (small && n > 0) {
+          rows.small_product(B, n, H, rh, Hp, in.recurrent + 2 * H + u0, GH, rec2 + u0, Hp);
+        } else if (n > 0) {
           gemm::gemm_packed_columns(B, u0, c1, gemm::MatrixA(rh, Hp, false), up_h,
                                     output(rec2, Hp));
         }
@@ -391,9 +413,10 @@ void backward(Cell cell, const RnnShape& shape, const RnnOptions& o, const RnnIn
   //       its input side (dcand) is kept apart;
   //   xh  [x | h_prev] per step (plus a last step holding the final state): the A^T of
   //       [dW; dU] = [x | h_rec]^T dG, one product for both weight gradients.
+  const bool small = small_batch(isa, B);
   Arena arena({checked_mul(BT, GH, "rnn"), gru_ra ? BTH : 0, BH, p.split ? BH : 0, BH,
                lstm ? BH : 0, checked_product("rnn", T + 1, B, XH), H, checked_mul(BT, I, "rnn"),
-               checked_mul(XH, GH, "rnn")});
+               checked_mul(XH, GH, "rnn"), small ? checked_mul(GH, H, "rnn") : 0});
   float* dg = arena.take(BT * GH);
   float* dcand = gru_ra ? arena.take(BTH) : nullptr;
   float* prod = arena.take(BH);
@@ -404,6 +427,7 @@ void backward(Cell cell, const RnnShape& shape, const RnnOptions& o, const RnnIn
   float* zeros = arena.take(H);
   float* dx_steps = arena.take(BT * I);
   float* dwu = arena.take(XH * GH);
+  float* u_t = small ? arena.take(GH * H) : nullptr;  // U^T for the small-batch products
   std::fill(zeros, zeros + H, 0.0f);
   const auto h_at = [&](i64 s, i64 b) { return xh + (s * B + b) * XH + I; };
 
@@ -425,8 +449,15 @@ void backward(Cell cell, const RnnShape& shape, const RnnOptions& o, const RnnIn
   }
 
   gemm::PackedB ut, ut_h;
-  ut.pack(gemm::MatrixB(in.recurrent, GH, true), p.split ? 2 * H : GH, H);
-  if (p.split) ut_h.pack(gemm::MatrixB(in.recurrent + 2 * H, GH, true), H, H);
+  const i64 K1 = p.split ? 2 * H : GH;  // dG's columns in the (first) state-gradient product
+  if (small) {
+    for (i64 j = 0; j < GH; ++j) {
+      for (i64 k = 0; k < H; ++k) u_t[j * H + k] = in.recurrent[k * GH + j];
+    }
+  } else {
+    ut.pack(gemm::MatrixB(in.recurrent, GH, true), K1, H);
+    if (p.split) ut_h.pack(gemm::MatrixB(in.recurrent + 2 * H, GH, true), H, H);
+  }
 
   const UnitSplit sp = split_units(p, block);
   const RnnBackwardRowFn row_fn = lstm                   ? rows.lstm_backward
@@ -450,6 +481,14 @@ void backward(Cell cell, const RnnShape& shape, const RnnOptions& o, const RnnIn
       auto run_rows = [&](RnnBackwardRowFn fn, bool reset_phase) {
         for (i64 b = 0; b < B && n > 0; ++b) {
           const i64 row = s * B + b;
+          if (b + 1 < B) {  // the next row's operands, as in the forward
+            for (i64 g = 0; g < p.G; ++g) {
+              if (saved.gates != nullptr) prefetch<0>(saved.gates + (row + 1) * GH + g * H + u0, n);
+              prefetch<1>(dg + (row + 1) * GH + g * H + u0, n);
+            }
+            prefetch<0>(prod + (b + 1) * H + u0, n);
+            if (saved.cells != nullptr) prefetch<0>(saved.cells + (row + 1) * H + u0, n);
+          }
           const bool here = valid(p, in.mask, b, s);
           if (reset_phase && !here) continue;
           RnnBackwardRow r{};
@@ -499,7 +538,10 @@ void backward(Cell cell, const RnnShape& shape, const RnnOptions& o, const RnnIn
       run_rows(row_fn, false);
       if (p.split) {
 #pragma omp barrier
-        if (n > 0) {
+        if (small && n > 0) {
+          rows.small_product(B, n, H, dg + s * B * GH + 2 * H, GH, u_t + 2 * H * H + u0, H,
+                             prod_r + u0, H);
+        } else if (n > 0) {
           gemm::gemm_packed_columns(B, u0, u1, gemm::MatrixA(dg + s * B * GH + 2 * H, GH, false),
                                     ut_h, output(prod_r, H));
         }
@@ -515,7 +557,9 @@ void backward(Cell cell, const RnnShape& shape, const RnnOptions& o, const RnnIn
         if (saved.cells != nullptr) prefetch<0>(saved.cells + row * H + u0, n);
         if (saved.dh_seq != nullptr) prefetch<0>(saved.dh_seq + (b * T + s - 1) * H + u0, n);
       }
-      if (n > 0) {
+      if (small && n > 0) {
+        rows.small_product(B, n, K1, dg + s * B * GH, GH, u_t + u0, H, prod + u0, H);
+      } else if (n > 0) {
         gemm::gemm_packed_columns(B, u0, u1, gemm::MatrixA(dg + s * B * GH, GH, false), ut,
                                   output(prod, H));
       }
