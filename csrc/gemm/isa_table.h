@@ -144,6 +144,9 @@ struct GemmKernel {
   i64 nc;                // columns of B per block: kc x nc stays in L3
   MicroKernel a_rows;    // A handed over as plain rows
   MicroKernel a_kmajor;  // A handed over k-major (a transposed matrix, read in place)
+  // a_rows for the last, partial row panel of A: short_rows[r - 1] multiplies r < mr rows, so
+  // those rows cost their own multiply-adds rather than a whole tile's of padding.
+  const MicroKernel* short_rows;
 };
 
 struct IsaKernels {
