@@ -87,8 +87,6 @@ UnitSplit split_units(const Plan& p, i64 block) {
   return sp;
 }
 
-bool small_batch(const IsaKernels& isa, i64 batch) { return 2 * batch <= isa.wide.mr; }
-
 // Scratch carved from the calling thread's kernel0 workspace: sized once per call, reused across
 // calls. (kernel1 stays free for column_sums, which runs while these buffers are live.)
 class Arena {
@@ -176,6 +174,31 @@ void prefetch(const float* p, i64 n) {
   for (i64 j = 0; j < n; j += 16) __builtin_prefetch(p + j, kWrite, 3);
 }
 
+// A recurrent product of a batch smaller than the GEMM's micro-tile runs row by row as vector
+// products on B as it is: they keep more independent sums in flight than a tile of one or two
+// rows can. Larger batches go through B packed once (the last, partial row panel costing only
+// its own rows).
+bool small_batch(i64 batch, i64 tile_rows) { return batch < tile_rows; }
+
+// C[:, cols] = A @ B[:, cols] for one thread's columns: through the packed B (its columns
+// p0..p1), or for a small batch through `natural`, the same B unpacked (row-major, row stride
+// ldn, offset to the first column) into C at column c0.
+struct RecurrentProduct {
+  const RnnRowKernels& rows;
+  const gemm::PackedB& packed;
+  bool small;
+  i64 m, k;
+  void operator()(const float* a, i64 lda, i64 p0, i64 p1, const float* natural, i64 ldn, i64 n,
+                  float* c, i64 ldc, i64 c0) const {
+    if (n <= 0) return;
+    if (small) {
+      rows.small_product(m, n, k, a, lda, natural, ldn, c + c0, ldc);
+    } else {
+      gemm::gemm_packed_columns(m, p0, p1, gemm::MatrixA(a, lda, false), packed, output(c, ldc));
+    }
+  }
+};
+
 void copy_or_zero(float* dst, const float* src, i64 n) {
   if (src != nullptr) {
     std::memcpy(dst, src, static_cast<std::size_t>(n) * sizeof(float));
@@ -234,14 +257,16 @@ void forward(Cell cell, const RnnShape& shape, const RnnOptions& o, const RnnInp
   gemm::gemm(BT, GH, p.I, StepRows(p, in.x), gemm::MatrixB(in.kernel, GH, false), output(xw, GH),
              ep);
 
-  // A batch of a few rows would leave most of a micro-tile's rows as padding: the recurrent
-  // products then run as row-by-row vector products on U as it is.
-  const bool small = small_batch(isa, B);
+  // The recurrent products: through U packed once, or for a small batch row by row on U as it
+  // is.
+  const bool small = small_batch(B, isa.wide.mr);
   gemm::PackedB up, up_h;
   if (!small) {
     up.pack(PaddedGates(in.recurrent, GH, H, Hp), H, G1 * Hp);
     if (p.split) up_h.pack(PaddedGates(in.recurrent + 2 * H, GH, H, Hp), H, Hp);
   }
+  const RecurrentProduct product{rows, up, small, B, H};
+  const RecurrentProduct product_h{rows, up_h, small, B, H};
 
   const std::vector<i64> first = first_valid_steps(p, in.mask);
   const UnitSplit sp = split_units(p, block);
@@ -273,14 +298,9 @@ void forward(Cell cell, const RnnShape& shape, const RnnOptions& o, const RnnInp
         for (i64 g = 0; g < p.G; ++g) prefetch<1>(xw + (s * B + b) * GH + g * H + u0, n);
         prefetch<1>(out.h_seq + (b * T + s) * H + u0, n);
       }
-      const gemm::MatrixA a(hr_prev, H, false);
-      for (i64 g = 0; g < G1 && n > 0; ++g) {
-        if (small) {
-          rows.small_product(B, n, H, hr_prev, H, in.recurrent + g * H + u0, GH, rec + g * Hp + u0,
-                             G1 * Hp);
-        } else {
-          gemm::gemm_packed_columns(B, g * Hp + u0, g * Hp + c1, a, up, output(rec, G1 * Hp));
-        }
+      for (i64 g = 0; g < G1; ++g) {
+        product(hr_prev, H, g * Hp + u0, g * Hp + c1, in.recurrent + g * H + u0, GH, n, rec,
+                G1 * Hp, g * Hp + u0);
       }
       // Per row: the fused gate math of a valid step, or a masked step's carry.
       auto run_rows = [&](RnnRowFn fn, bool final_phase) {
@@ -349,12 +369,7 @@ void forward(Cell cell, const RnnShape& shape, const RnnOptions& o, const RnnInp
       run_rows(row_fn, !p.split);
       if (p.split) {
 #pragma omp barrier
-        if (small && n > 0) {
-          rows.small_product(B, n, H, rh, Hp, in.recurrent + 2 * H + u0, GH, rec2 + u0, Hp);
-        } else if (n > 0) {
-          gemm::gemm_packed_columns(B, u0, c1, gemm::MatrixA(rh, Hp, false), up_h,
-                                    output(rec2, Hp));
-        }
+        product_h(rh, Hp, u0, c1, in.recurrent + 2 * H + u0, GH, n, rec2, Hp, u0);
         run_rows(rows.gru_candidate, true);
       }
 #pragma omp barrier
@@ -413,10 +428,9 @@ void backward(Cell cell, const RnnShape& shape, const RnnOptions& o, const RnnIn
   //       its input side (dcand) is kept apart;
   //   xh  [x | h_prev] per step (plus a last step holding the final state): the A^T of
   //       [dW; dU] = [x | h_rec]^T dG, one product for both weight gradients.
-  const bool small = small_batch(isa, B);
   Arena arena({checked_mul(BT, GH, "rnn"), gru_ra ? BTH : 0, BH, p.split ? BH : 0, BH,
                lstm ? BH : 0, checked_product("rnn", T + 1, B, XH), H, checked_mul(BT, I, "rnn"),
-               checked_mul(XH, GH, "rnn"), small ? checked_mul(GH, H, "rnn") : 0});
+               checked_mul(XH, GH, "rnn"), checked_mul(GH, H, "rnn")});
   float* dg = arena.take(BT * GH);
   float* dcand = gru_ra ? arena.take(BTH) : nullptr;
   float* prod = arena.take(BH);
@@ -427,7 +441,7 @@ void backward(Cell cell, const RnnShape& shape, const RnnOptions& o, const RnnIn
   float* zeros = arena.take(H);
   float* dx_steps = arena.take(BT * I);
   float* dwu = arena.take(XH * GH);
-  float* u_t = small ? arena.take(GH * H) : nullptr;  // U^T for the small-batch products
+  float* u_t = arena.take(GH * H);  // U^T for the small-batch products
   std::fill(zeros, zeros + H, 0.0f);
   const auto h_at = [&](i64 s, i64 b) { return xh + (s * B + b) * XH + I; };
 
@@ -448,16 +462,22 @@ void backward(Cell cell, const RnnShape& shape, const RnnOptions& o, const RnnIn
     }
   }
 
+  // dh_prev = dG_t U^T as in the forward: through U^T packed once, or for a small batch on U^T
+  // as a plain array.
   gemm::PackedB ut, ut_h;
   const i64 K1 = p.split ? 2 * H : GH;  // dG's columns in the (first) state-gradient product
+  if (B >= isa.wide.mr) {
+    ut.pack(gemm::MatrixB(in.recurrent, GH, true), K1, H);
+    if (p.split) ut_h.pack(gemm::MatrixB(in.recurrent + 2 * H, GH, true), H, H);
+  }
+  const bool small = B < isa.wide.mr || small_batch(B, ut.tile_rows());
   if (small) {
     for (i64 j = 0; j < GH; ++j) {
       for (i64 k = 0; k < H; ++k) u_t[j * H + k] = in.recurrent[k * GH + j];
     }
-  } else {
-    ut.pack(gemm::MatrixB(in.recurrent, GH, true), K1, H);
-    if (p.split) ut_h.pack(gemm::MatrixB(in.recurrent + 2 * H, GH, true), H, H);
   }
+  const RecurrentProduct product{rows, ut, small, B, K1};
+  const RecurrentProduct product_h{rows, ut_h, small, B, H};
 
   const UnitSplit sp = split_units(p, block);
   const RnnBackwardRowFn row_fn = lstm                   ? rows.lstm_backward
@@ -538,13 +558,7 @@ void backward(Cell cell, const RnnShape& shape, const RnnOptions& o, const RnnIn
       run_rows(row_fn, false);
       if (p.split) {
 #pragma omp barrier
-        if (small && n > 0) {
-          rows.small_product(B, n, H, dg + s * B * GH + 2 * H, GH, u_t + 2 * H * H + u0, H,
-                             prod_r + u0, H);
-        } else if (n > 0) {
-          gemm::gemm_packed_columns(B, u0, u1, gemm::MatrixA(dg + s * B * GH + 2 * H, GH, false),
-                                    ut_h, output(prod_r, H));
-        }
+        product_h(dg + s * B * GH + 2 * H, GH, u0, u1, u_t + 2 * H * H + u0, H, n, prod_r, H, u0);
         run_rows(rows.gru_backward_reset, true);
       }
 #pragma omp barrier
@@ -557,12 +571,7 @@ void backward(Cell cell, const RnnShape& shape, const RnnOptions& o, const RnnIn
         if (saved.cells != nullptr) prefetch<0>(saved.cells + row * H + u0, n);
         if (saved.dh_seq != nullptr) prefetch<0>(saved.dh_seq + (b * T + s - 1) * H + u0, n);
       }
-      if (small && n > 0) {
-        rows.small_product(B, n, K1, dg + s * B * GH, GH, u_t + u0, H, prod + u0, H);
-      } else if (n > 0) {
-        gemm::gemm_packed_columns(B, u0, u1, gemm::MatrixA(dg + s * B * GH, GH, false), ut,
-                                  output(prod, H));
-      }
+      product(dg + s * B * GH, GH, u0, u1, u_t + u0, H, n, prod, H, u0);
     }
     for (i64 b = 0; b < B && n > 0; ++b) {
       const bool through = valid(p, in.mask, b, 0);
