@@ -492,6 +492,27 @@ def test_mask_dtypes_and_nan(rng):
         np.testing.assert_array_equal(kernel_forward(_C, "lstm", p, x, mask=variant)[0], base)
 
 
+@pytest.mark.parametrize("act", list(ACT))
+def test_activations_accuracy_and_special_values(impl, act):
+    """Each activation, through a SimpleRNN whose state is act(x): float64 accuracy over a range,
+    saturation to exact limits, and NaN propagating."""
+    x = np.concatenate([np.linspace(-20, 20, 20001), [0.0, 1e-30, -1e-6, 3.0, -3.0, 100.0, -100.0]])
+    special = np.array([np.inf, -np.inf, np.nan])
+    xs = np.concatenate([x, special]).astype(np.float32)
+    one, zero = np.ones((1, 1), np.float32), np.zeros((1, 1), np.float32)
+    h_seq = impl.simple_rnn_forward(xs.reshape(-1, 1, 1), one, zero, None, None, activation=act)[0]
+    y = h_seq.reshape(-1)
+    want = ACT[act](xs.astype(np.float64))
+    np.testing.assert_allclose(y[: x.size], want[: x.size], atol=4e-7, rtol=1e-6)
+    assert np.isnan(y[-1])
+    limits = {"tanh": (1, -1), "sigmoid": (1, 0), "hard_sigmoid": (1, 0), "relu": (np.inf, 0)}
+    if act in limits:
+        hi, lo = limits[act]
+        # Exact limits, except sigmoid's underflow, which stops short of 0 (below 2e-35).
+        assert y[-3] == hi and abs(y[-2] - lo) < 1e-30
+        assert y[x.size - 2] == (hi if act != "relu" else 100) and abs(y[x.size - 1] - lo) < 1e-30
+
+
 def test_all_masked_rows_keep_their_initial_state(impl, rng):
     B, T, F, H = 2, 3, 2, 3
     p = make_params(rng, "lstm", F, H)

@@ -294,10 +294,6 @@ void forward(Cell cell, const RnnShape& shape, const RnnOptions& o, const RnnInp
       float* h_new = hbuf[cur ^ 1];
       const float* hr_prev = in.rmask != nullptr ? hrbuf[cur] : h_prev;
       float* hr_new = in.rmask != nullptr ? hrbuf[cur ^ 1] : nullptr;
-      for (i64 b = 0; b < B && n > 0; ++b) {
-        for (i64 g = 0; g < p.G; ++g) prefetch<1>(xw + (s * B + b) * GH + g * H + u0, n);
-        prefetch<1>(out.h_seq + (b * T + s) * H + u0, n);
-      }
       for (i64 g = 0; g < G1; ++g) {
         product(hr_prev, H, g * Hp + u0, g * Hp + c1, in.recurrent + g * H + u0, GH, n, rec,
                 G1 * Hp, g * Hp + u0);
@@ -306,13 +302,20 @@ void forward(Cell cell, const RnnShape& shape, const RnnOptions& o, const RnnInp
       auto run_rows = [&](RnnRowFn fn, bool final_phase) {
         for (i64 b = 0; b < B && n > 0; ++b) {
           const i64 row = s * B + b;
+          // Prefetch, a row ahead, the next row's operands (the product streamed U through the
+          // caches since they were written or fetched) and, a step ahead, this row's operands
+          // of the next step from memory: spread over the rows so the fetches stay in flight
+          // rather than overflowing the miss buffers.
           if (b + 1 < B) {
-            // The next row's operands: the product streamed U through the caches since they
-            // were written or fetched.
             for (i64 g = 0; g < p.G; ++g) {
               prefetch<0>(rec + (b + 1) * G1 * Hp + g * Hp + u0, g < G1 ? n : 0);
               prefetch<1>(xw + (row + 1) * GH + g * H + u0, n);
             }
+          }
+          if (s + 1 < T && final_phase) {
+            for (i64 g = 0; g < p.G; ++g) prefetch<1>(xw + (row + B) * GH + g * H + u0, n);
+            if (lstm && training) prefetch<1>(out.cells + (row + B) * H + u0, n);
+            prefetch<1>(out.h_seq + (b * T + s + 1) * H + u0, n);
           }
           RnnForwardRow r{};
           r.n = n;
@@ -501,13 +504,20 @@ void backward(Cell cell, const RnnShape& shape, const RnnOptions& o, const RnnIn
       auto run_rows = [&](RnnBackwardRowFn fn, bool reset_phase) {
         for (i64 b = 0; b < B && n > 0; ++b) {
           const i64 row = s * B + b;
-          if (b + 1 < B) {  // the next row's operands, as in the forward
-            for (i64 g = 0; g < p.G; ++g) {
-              if (saved.gates != nullptr) prefetch<0>(saved.gates + (row + 1) * GH + g * H + u0, n);
-              prefetch<1>(dg + (row + 1) * GH + g * H + u0, n);
+          // The next row's operands and this row's of the next step, as in the forward.
+          for (i64 next : {row + 1, row - B}) {
+            if (reset_phase || (next == row + 1 && b + 1 == B) || (next == row - B && s == 0)) {
+              continue;
             }
-            prefetch<0>(prod + (b + 1) * H + u0, n);
-            if (saved.cells != nullptr) prefetch<0>(saved.cells + (row + 1) * H + u0, n);
+            for (i64 g = 0; g < p.G; ++g) {
+              if (saved.gates != nullptr) prefetch<0>(saved.gates + next * GH + g * H + u0, n);
+              prefetch<1>(dg + next * GH + g * H + u0, n);
+            }
+            if (saved.cells != nullptr) prefetch<0>(saved.cells + next * H + u0, n);
+          }
+          if (!reset_phase && b + 1 < B) prefetch<0>(prod + (b + 1) * H + u0, n);
+          if (!reset_phase && s > 0 && saved.dh_seq != nullptr) {
+            prefetch<0>(saved.dh_seq + (b * T + s - 1) * H + u0, n);
           }
           const bool here = valid(p, in.mask, b, s);
           if (reset_phase && !here) continue;
@@ -562,15 +572,6 @@ void backward(Cell cell, const RnnShape& shape, const RnnOptions& o, const RnnIn
         run_rows(rows.gru_backward_reset, true);
       }
 #pragma omp barrier
-      for (i64 b = 0; b < B && n > 0 && s > 0; ++b) {  // the next step's rows
-        const i64 row = (s - 1) * B + b;
-        for (i64 g = 0; g < p.G; ++g) {
-          if (saved.gates != nullptr) prefetch<0>(saved.gates + row * GH + g * H + u0, n);
-          prefetch<1>(dg + row * GH + g * H + u0, n);
-        }
-        if (saved.cells != nullptr) prefetch<0>(saved.cells + row * H + u0, n);
-        if (saved.dh_seq != nullptr) prefetch<0>(saved.dh_seq + (b * T + s - 1) * H + u0, n);
-      }
       product(dg + s * B * GH, GH, u0, u1, u_t + u0, H, n, prod, H, u0);
     }
     for (i64 b = 0; b < B && n > 0; ++b) {

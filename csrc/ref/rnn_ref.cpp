@@ -22,7 +22,7 @@ double act(RnnAct a, double x) {
     case RnnAct::hard_sigmoid:
       return std::min(std::max(x + 3.0, 0.0), 6.0) / 6.0;
     case RnnAct::relu:
-      return x > 0.0 ? x : 0.0;
+      return x < 0.0 ? 0.0 : x;  // NaN passes
     case RnnAct::linear:
       break;
   }
