@@ -1,14 +1,15 @@
 // The recurrent kernels of kernels/rnn.h: one driver for the three cells, which differ only in
 // how many gates the products carry and in the per-ISA gate math (gemm/rnn_math.inc).
 //
-// Threads: a thread owns a range of hidden units, a multiple of the wide micro-tile width, and
-// computes every gate of those units. The forward product is h_rec_{t-1} @ U restricted to the
-// owned columns of each gate (U is packed once with each gate's columns padded to that width,
-// so every gate's range starts on a panel); the backward product is dG_t @ U^T restricted to
-// the owned units. Either way a thread's gate math reads only what it computed itself, and the
-// team meets at one barrier per step (two for GRU with reset_after=False, whose candidate needs
-// a second product after r is known). The products sum over k in the engine's fixed order, so
-// no result depends on the thread count.
+// Threads (WorkSplit below): each thread takes either its own batch rows, for every unit and
+// step with no synchronization at all, or a range of hidden units, a multiple of the wide
+// micro-tile width, for every row. In the second case the forward product is h_rec_{t-1} @ U
+// restricted to the owned columns of each gate (U is packed once with each gate's columns
+// padded to that width, so every gate's range starts on a panel) and the backward product
+// dG_t @ U^T restricted to the owned units: a thread's gate math reads only what it computed
+// itself, and the team meets at one barrier per step (two for GRU with reset_after=False, whose
+// candidate needs a second product after r is known). The products sum over k in the engine's
+// fixed order, so no result depends on the thread count or the split.
 #include "kernels/rnn.h"
 
 #include <algorithm>
@@ -64,26 +65,46 @@ bool valid(const Plan& p, const std::uint8_t* mask, i64 b, i64 s) {
   return mask == nullptr || mask[b * p.T + p.time(s)] != 0;
 }
 
-// Hidden units split over the team in blocks of `block` units.
-struct UnitSplit {
-  int threads;
-  i64 block, blocks, H;
-  i64 begin(int t) const { return blocks * t / threads * block; }
-  i64 padded_end(int t) const { return blocks * (t + 1) / threads * block; }  // <= Hp
+// How the team shares a sequence. By rows: each thread runs its own batch rows through every
+// step, for all units, and never waits for the others; each then reads all of U at every step,
+// so this is for a U that stays in the caches and batches that give every thread at least one
+// whole micro-tile of rows. By units: each thread owns a range of hidden units, a multiple of
+// `block`, for every row (all gates of them, so its gate math reads only what it computed) and
+// the team meets at a barrier per step. Either way each element is computed by the same code,
+// so the results do not depend on the split.
+struct WorkSplit {
+  int threads = 1;
+  bool by_rows = false;
+  i64 B = 0, H = 0, block = 1, blocks = 1;
+  i64 row_begin(int t) const { return by_rows ? B * t / threads : 0; }
+  i64 row_end(int t) const { return by_rows ? B * (t + 1) / threads : B; }
+  i64 begin(int t) const { return by_rows ? 0 : blocks * t / threads * block; }
+  i64 padded_end(int t) const {  // <= Hp
+    return (by_rows ? blocks : blocks * (t + 1) / threads) * block;
+  }
   i64 end(int t) const { return std::min(padded_end(t), H); }
+  bool barriers() const { return threads > 1 && !by_rows; }
 };
 
-UnitSplit split_units(const Plan& p, i64 block) {
-  UnitSplit sp{};
+WorkSplit split_work(const Plan& p, i64 block, i64 tile_rows, bool small) {
+  WorkSplit sp;
+  sp.B = p.B;
+  sp.H = p.H;
   sp.block = block;
   sp.blocks = ceil_div(p.H, block);
-  sp.H = p.H;
-  // One step's recurrent multiply-adds decide whether the team is worth a barrier per step;
-  // computed in double so huge shapes saturate instead of overflowing.
+  // One step's recurrent multiply-adds decide whether the team is worth it; computed in double
+  // so huge shapes saturate instead of overflowing.
   const double work =
       static_cast<double>(p.B) * static_cast<double>(p.H) * static_cast<double>(p.GH);
-  const i64 capped = work > 4e18 ? i64{4000000000000000000} : static_cast<i64>(work);
-  sp.threads = static_cast<int>(std::min<i64>(threads_for(capped), sp.blocks));
+  const int want = threads_for(work > 4e18 ? i64{4000000000000000000} : static_cast<i64>(work));
+  constexpr double kRowSplitMaxBytes = 8e6;  // U read by every thread at every step
+  const double u_bytes = 4.0 * static_cast<double>(p.H) * static_cast<double>(p.GH);
+  if (want > 1 && !small && p.B >= 2 * tile_rows && u_bytes <= kRowSplitMaxBytes) {
+    sp.by_rows = true;
+    sp.threads = static_cast<int>(std::min<i64>(want, p.B / tile_rows));
+  } else {
+    sp.threads = static_cast<int>(std::min<i64>(want, sp.blocks));
+  }
   return sp;
 }
 
@@ -180,17 +201,17 @@ void prefetch(const float* p, i64 n) {
 // its own rows).
 bool small_batch(i64 batch, i64 tile_rows) { return batch < tile_rows; }
 
-// C[:, cols] = A @ B[:, cols] for one thread's columns: through the packed B (its columns
-// p0..p1), or for a small batch through `natural`, the same B unpacked (row-major, row stride
-// ldn, offset to the first column) into C at column c0.
+// C[:, cols] = A @ B[:, cols] for one thread's m rows and columns: through the packed B (its
+// columns p0..p1), or for a small batch through `natural`, the same B unpacked (row-major, row
+// stride ldn, offset to the first column) into C at column c0.
 struct RecurrentProduct {
   const RnnRowKernels& rows;
   const gemm::PackedB& packed;
   bool small;
-  i64 m, k;
-  void operator()(const float* a, i64 lda, i64 p0, i64 p1, const float* natural, i64 ldn, i64 n,
-                  float* c, i64 ldc, i64 c0) const {
-    if (n <= 0) return;
+  i64 k;
+  void operator()(i64 m, const float* a, i64 lda, i64 p0, i64 p1, const float* natural, i64 ldn,
+                  i64 n, float* c, i64 ldc, i64 c0) const {
+    if (n <= 0 || m <= 0) return;
     if (small) {
       rows.small_product(m, n, k, a, lda, natural, ldn, c + c0, ldc);
     } else {
@@ -265,21 +286,22 @@ void forward(Cell cell, const RnnShape& shape, const RnnOptions& o, const RnnInp
     up.pack(PaddedGates(in.recurrent, GH, H, Hp), H, G1 * Hp);
     if (p.split) up_h.pack(PaddedGates(in.recurrent + 2 * H, GH, H, Hp), H, Hp);
   }
-  const RecurrentProduct product{rows, up, small, B, H};
-  const RecurrentProduct product_h{rows, up_h, small, B, H};
+  const RecurrentProduct product{rows, up, small, H};
+  const RecurrentProduct product_h{rows, up_h, small, H};
 
   const std::vector<i64> first = first_valid_steps(p, in.mask);
-  const UnitSplit sp = split_units(p, block);
+  const WorkSplit sp = split_work(p, block, isa.wide.mr, small);
   RnnRowFn row_fn = lstm ? rows.lstm : cell == Cell::simple ? rows.simple_rnn : rows.gru;
   if (p.split) row_fn = rows.gru_gates;
 
 #pragma omp parallel num_threads(sp.threads) if (sp.threads > 1)
   {
     const int tid = thread_index();
+    const i64 r0 = sp.row_begin(tid), r1 = sp.row_end(tid), m = r1 - r0;
     const i64 u0 = sp.begin(tid), u1 = sp.end(tid), c1 = sp.padded_end(tid);
     const i64 n = u1 - u0;
     const std::size_t bytes = static_cast<std::size_t>(std::max<i64>(n, 0)) * sizeof(float);
-    for (i64 b = 0; b < B && n > 0; ++b) {
+    for (i64 b = r0; b < r1 && n > 0; ++b) {
       float* h = hbuf[0] + b * H + u0;
       copy_or_zero(h, in.h0 != nullptr ? in.h0 + b * H + u0 : nullptr, n);
       if (in.rmask != nullptr) {
@@ -287,7 +309,9 @@ void forward(Cell cell, const RnnShape& shape, const RnnOptions& o, const RnnInp
       }
       if (cbuf != nullptr) copy_or_zero(cbuf + b * H + u0, in.c0 ? in.c0 + b * H + u0 : nullptr, n);
     }
+    if (sp.barriers()) {
 #pragma omp barrier
+    }
     for (i64 s = 0; s < T; ++s) {
       const int cur = static_cast<int>(s & 1);
       const float* h_prev = hbuf[cur];
@@ -295,18 +319,18 @@ void forward(Cell cell, const RnnShape& shape, const RnnOptions& o, const RnnInp
       const float* hr_prev = in.rmask != nullptr ? hrbuf[cur] : h_prev;
       float* hr_new = in.rmask != nullptr ? hrbuf[cur ^ 1] : nullptr;
       for (i64 g = 0; g < G1; ++g) {
-        product(hr_prev, H, g * Hp + u0, g * Hp + c1, in.recurrent + g * H + u0, GH, n, rec,
-                G1 * Hp, g * Hp + u0);
+        product(m, hr_prev + r0 * H, H, g * Hp + u0, g * Hp + c1, in.recurrent + g * H + u0, GH, n,
+                rec + r0 * G1 * Hp, G1 * Hp, g * Hp + u0);
       }
       // Per row: the fused gate math of a valid step, or a masked step's carry.
       auto run_rows = [&](RnnRowFn fn, bool final_phase) {
-        for (i64 b = 0; b < B && n > 0; ++b) {
+        for (i64 b = r0; b < r1 && n > 0; ++b) {
           const i64 row = s * B + b;
           // Prefetch, a row ahead, the next row's operands (the product streamed U through the
           // caches since they were written or fetched) and, a step ahead, this row's operands
           // of the next step from memory: spread over the rows so the fetches stay in flight
           // rather than overflowing the miss buffers.
-          if (b + 1 < B) {
+          if (b + 1 < r1) {
             for (i64 g = 0; g < p.G; ++g) {
               prefetch<0>(rec + (b + 1) * G1 * Hp + g * Hp + u0, g < G1 ? n : 0);
               prefetch<1>(xw + (row + 1) * GH + g * H + u0, n);
@@ -371,14 +395,19 @@ void forward(Cell cell, const RnnShape& shape, const RnnOptions& o, const RnnInp
       };
       run_rows(row_fn, !p.split);
       if (p.split) {
+        if (sp.barriers()) {
 #pragma omp barrier
-        product_h(rh, Hp, u0, c1, in.recurrent + 2 * H + u0, GH, n, rec2, Hp, u0);
+        }
+        product_h(m, rh + r0 * Hp, Hp, u0, c1, in.recurrent + 2 * H + u0, GH, n, rec2 + r0 * Hp, Hp,
+                  u0);
         run_rows(rows.gru_candidate, true);
       }
+      if (sp.barriers()) {
 #pragma omp barrier
+      }
     }
     const float* h_final = hbuf[T & 1];
-    for (i64 b = 0; b < B && n > 0; ++b) {
+    for (i64 b = r0; b < r1 && n > 0; ++b) {
       std::memcpy(out.h_last + b * H + u0, h_final + b * H + u0, bytes);
       if (lstm) {
         const float* c = training ? out.cells + ((T - 1) * B + b) * H : cbuf + b * H;
@@ -479,10 +508,10 @@ void backward(Cell cell, const RnnShape& shape, const RnnOptions& o, const RnnIn
       for (i64 k = 0; k < H; ++k) u_t[j * H + k] = in.recurrent[k * GH + j];
     }
   }
-  const RecurrentProduct product{rows, ut, small, B, K1};
-  const RecurrentProduct product_h{rows, ut_h, small, B, H};
+  const RecurrentProduct product{rows, ut, small, K1};
+  const RecurrentProduct product_h{rows, ut_h, small, H};
 
-  const UnitSplit sp = split_units(p, block);
+  const WorkSplit sp = split_work(p, block, small ? isa.wide.mr : ut.tile_rows(), small);
   const RnnBackwardRowFn row_fn = lstm                   ? rows.lstm_backward
                                   : cell == Cell::simple ? rows.simple_rnn_backward
                                   : p.split              ? rows.gru_backward_candidate
@@ -491,10 +520,11 @@ void backward(Cell cell, const RnnShape& shape, const RnnOptions& o, const RnnIn
 #pragma omp parallel num_threads(sp.threads) if (sp.threads > 1)
   {
     const int tid = thread_index();
+    const i64 r0 = sp.row_begin(tid), r1 = sp.row_end(tid), m = r1 - r0;
     const i64 u0 = sp.begin(tid), u1 = sp.end(tid);
     const i64 n = u1 - u0;
     const std::size_t bytes = static_cast<std::size_t>(std::max<i64>(n, 0)) * sizeof(float);
-    for (i64 b = 0; b < B && n > 0; ++b) {
+    for (i64 b = r0; b < r1 && n > 0; ++b) {
       copy_or_zero(carry + b * H + u0, saved.dh_last ? saved.dh_last + b * H + u0 : nullptr, n);
       if (lstm) {
         copy_or_zero(dc + b * H + u0, saved.dc_last ? saved.dc_last + b * H + u0 : nullptr, n);
@@ -502,11 +532,11 @@ void backward(Cell cell, const RnnShape& shape, const RnnOptions& o, const RnnIn
     }
     for (i64 s = T - 1; s >= 0; --s) {
       auto run_rows = [&](RnnBackwardRowFn fn, bool reset_phase) {
-        for (i64 b = 0; b < B && n > 0; ++b) {
+        for (i64 b = r0; b < r1 && n > 0; ++b) {
           const i64 row = s * B + b;
           // The next row's operands and this row's of the next step, as in the forward.
           for (i64 next : {row + 1, row - B}) {
-            if (reset_phase || (next == row + 1 && b + 1 == B) || (next == row - B && s == 0)) {
+            if (reset_phase || (next == row + 1 && b + 1 == r1) || (next == row - B && s == 0)) {
               continue;
             }
             for (i64 g = 0; g < p.G; ++g) {
@@ -515,7 +545,7 @@ void backward(Cell cell, const RnnShape& shape, const RnnOptions& o, const RnnIn
             }
             if (saved.cells != nullptr) prefetch<0>(saved.cells + next * H + u0, n);
           }
-          if (!reset_phase && b + 1 < B) prefetch<0>(prod + (b + 1) * H + u0, n);
+          if (!reset_phase && b + 1 < r1) prefetch<0>(prod + (b + 1) * H + u0, n);
           if (!reset_phase && s > 0 && saved.dh_seq != nullptr) {
             prefetch<0>(saved.dh_seq + (b * T + s - 1) * H + u0, n);
           }
@@ -567,14 +597,19 @@ void backward(Cell cell, const RnnShape& shape, const RnnOptions& o, const RnnIn
       };
       run_rows(row_fn, false);
       if (p.split) {
+        if (sp.barriers()) {
 #pragma omp barrier
-        product_h(dg + s * B * GH + 2 * H, GH, u0, u1, u_t + 2 * H * H + u0, H, n, prod_r, H, u0);
+        }
+        product_h(m, dg + (s * B + r0) * GH + 2 * H, GH, u0, u1, u_t + 2 * H * H + u0, H, n,
+                  prod_r + r0 * H, H, u0);
         run_rows(rows.gru_backward_reset, true);
       }
+      if (sp.barriers()) {
 #pragma omp barrier
-      product(dg + s * B * GH, GH, u0, u1, u_t + u0, H, n, prod, H, u0);
+      }
+      product(m, dg + (s * B + r0) * GH, GH, u0, u1, u_t + u0, H, n, prod + r0 * H, H, u0);
     }
-    for (i64 b = 0; b < B && n > 0; ++b) {
+    for (i64 b = r0; b < r1 && n > 0; ++b) {
       const bool through = valid(p, in.mask, b, 0);
       for (i64 j = u0; j < u1; ++j) {
         float g = carry[b * H + j];
