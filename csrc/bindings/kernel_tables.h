@@ -12,6 +12,7 @@
 #include "kernels/optim.h"
 #include "kernels/pool.h"
 #include "kernels/reduce.h"
+#include "kernels/rnn.h"
 #include "kernels/softmax.h"
 #include "ref/ref.h"
 
@@ -79,6 +80,15 @@ struct ReduceKernels {
   decltype(&ember::column_sums) column_sums;
 };
 
+struct RnnKernels {
+  decltype(&ember::lstm_forward) lstm_forward;
+  decltype(&ember::lstm_backward) lstm_backward;
+  decltype(&ember::gru_forward) gru_forward;
+  decltype(&ember::gru_backward) gru_backward;
+  decltype(&ember::simple_rnn_forward) simple_rnn_forward;
+  decltype(&ember::simple_rnn_backward) simple_rnn_backward;
+};
+
 void bind_gemm(pybind11::module_& m, bool reference);
 void bind_conv2d(pybind11::module_& m, const ConvKernels& kernels);
 void bind_pool(pybind11::module_& m, const PoolKernels& kernels);
@@ -88,6 +98,7 @@ void bind_batchnorm(pybind11::module_& m, const BatchNormKernels& kernels);
 void bind_loss(pybind11::module_& m, const LossKernels& kernels);
 void bind_optim(pybind11::module_& m, const OptimKernels& kernels);
 void bind_reduce(pybind11::module_& m, const ReduceKernels& kernels);
+void bind_rnn(pybind11::module_& m, const RnnKernels& kernels);
 void bind_info(pybind11::module_& m);
 
 }  // namespace ember::bindings

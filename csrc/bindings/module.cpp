@@ -11,7 +11,7 @@ using namespace ember::bindings;
 PYBIND11_MODULE(_C, m) {
   m.doc() =
       "ember's compiled kernels (GEMM, conv2d, pooling, activations, dropout, batch "
-      "normalization, losses, optimizer updates)";
+      "normalization, losses, optimizer updates, LSTM/GRU/SimpleRNN sequences)";
   // An EMBER_ISA the CPU cannot run fails the import with a clear message.
   ember::select_isa_from_environment();
   m.attr("_allocator_tuned") = ember::tune_allocator();
@@ -36,6 +36,8 @@ PYBIND11_MODULE(_C, m) {
              {ember::sgd_update, ember::adam_update, ember::rmsprop_update, ember::adagrad_update,
               ember::weight_decay, ember::global_norm, ember::scale_arrays, ember::clip_arrays});
   bind_reduce(m, {ember::column_sums});
+  bind_rnn(m, {ember::lstm_forward, ember::lstm_backward, ember::gru_forward, ember::gru_backward,
+               ember::simple_rnn_forward, ember::simple_rnn_backward});
 
   py::module_ ref = m.def_submodule("ref", "Reference kernels: naive loops, one thread.");
   bind_gemm(ref, true);
@@ -59,4 +61,7 @@ PYBIND11_MODULE(_C, m) {
                    ember::ref::adagrad_update, ember::ref::weight_decay, ember::ref::global_norm,
                    ember::ref::scale_arrays, ember::ref::clip_arrays});
   bind_reduce(ref, {ember::ref::column_sums});
+  bind_rnn(ref, {ember::ref::lstm_forward, ember::ref::lstm_backward, ember::ref::gru_forward,
+                 ember::ref::gru_backward, ember::ref::simple_rnn_forward,
+                 ember::ref::simple_rnn_backward});
 }

@@ -136,8 +136,11 @@ void run_block(const BlockJob& job) {
   const bool scattered = c.row_offsets != nullptr;
 
   const i64 full_rows = job.mc / mr * mr;
+  // The last, partial row panel: plain rows go through a kernel of just that many rows; k-major
+  // ones are copied into a zero-padded panel for the full tile.
+  const bool short_tail = !job.a.k_major;
   ABlock tail{};
-  if (full_rows < job.mc)
+  if (full_rows < job.mc && !short_tail)
     tail = pad_rows(job.a, full_rows, job.mc - full_rows, mr, job.kc, job.pad);
 
   for (i64 n0 = job.n_begin; n0 < job.n_end; n0 += nr) {
@@ -152,9 +155,11 @@ void run_block(const BlockJob& job) {
     g.n_valid = n_valid;
     for (i64 ir = 0; ir < job.mc; ir += mr) {
       g.m_valid = static_cast<int>(std::min<i64>(mr, job.mc - ir));
-      if (g.m_valid == mr) {
+      MicroKernel kernel = micro;
+      if (g.m_valid == mr || short_tail) {
         g.a = job.a.k_major ? job.a.data + ir : job.a.data + ir * job.a.ld;
         g.lda = job.a.ld;
+        if (g.m_valid < mr) kernel = kern.short_rows[g.m_valid - 1];
       } else {
         g.a = tail.data;
         g.lda = tail.ld;
@@ -162,12 +167,12 @@ void run_block(const BlockJob& job) {
       if (!scattered) {
         g.c = c.data + (job.m0 + ir) * c.ld + n0;
         g.ldc = c.ld;
-        micro(g);
+        kernel(g);
       } else {
         // Phase GEMMs run a single k-block into rows spread over the image.
         g.c = job.tile;
         g.ldc = nr;
-        micro(g);
+        kernel(g);
         store_scattered(job.tile, nr, g.m_valid, n_valid, c, job.m0 + ir, n0);
       }
     }
@@ -271,6 +276,8 @@ void gemm(i64 m, i64 n, i64 k, const ASource& a, const BSource& b, const Output&
 PackedB::~PackedB() { std::free(data_); }
 
 int PackedB::panel_width() const { return kern_ != nullptr ? kern_->nr : 1; }
+
+int PackedB::tile_rows() const { return kern_ != nullptr ? kern_->mr : 1; }
 
 void PackedB::pack(const BSource& b, i64 k, i64 n) {
   kern_ = &pick_kernel(active_isa(), n);

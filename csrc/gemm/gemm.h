@@ -106,6 +106,9 @@ class PackedB {
   i64 n() const { return n_; }
   // Column ranges handed to gemm_packed_columns must start on a multiple of this.
   int panel_width() const;
+  // Rows of the micro-tile that multiplies this B: a product of fewer rows still computes this
+  // many, so callers with a few leftover rows may prefer another way for them.
+  int tile_rows() const;
 
  private:
   friend void gemm_packed_columns(i64, i64, i64, const ASource&, const PackedB&, const Output&,

@@ -61,6 +61,80 @@ struct MicroKernelArgs {
 
 using MicroKernel = void (*)(const MicroKernelArgs& args);
 
+// The activations of the recurrent layers, with Keras 3 formulas: tanh, sigmoid,
+// hard_sigmoid = relu6(x + 3) / 6, relu = max(x, 0), linear.
+enum class RnnAct : int { tanh, sigmoid, hard_sigmoid, relu, linear };
+
+// One batch row of one time step of a recurrent cell, over n hidden units (the calling thread's
+// share): the per-ISA gate math of kernels/lstm.cpp, gru.cpp and simple_rnn.cpp. Gate g of a row
+// lives at ptr + g * stride. Fields a cell does not use are ignored; optional ones may be null.
+struct RnnForwardRow {
+  i64 n;
+  RnnAct act;        // the cell / candidate activation
+  RnnAct ract;       // the gates' activation
+  const float* rec;  // the recurrent product for this row, gate g at rec + g * rec_stride
+  i64 rec_stride;
+  float* gates;  // in: x @ W + bias; out: the gate activations
+  i64 gate_stride;
+  const float* rec_bias;    // GRU reset_after: the candidate's recurrent bias (null: none)
+  float* inner;             // GRU reset_after: saves rec_h + rec_bias for the backward (optional)
+  const float* h_prev;      // the previous state
+  const float* h_rec_prev;  // GRU reset_after=False: the previous state times the recurrent mask
+  float* rh;                // GRU reset_after=False: out r * h_rec_prev
+  const float* c_prev;      // LSTM: the previous cell state
+  float* c;                 // LSTM: the new cell state (may alias c_prev)
+  float* h;                 // the new state
+  float* h_rec;             // the new state times rmask (null when there is no recurrent mask)
+  const float* rmask;
+  float* y;  // the step's output row
+};
+
+// The backward of one valid step of one batch row. The gradient reaching the new state is
+// dh = carry + prod * rmask (prod: the next step's recurrent-product gradient, null when none
+// reaches this row) + dy (the output gradient, null when none); the row function then leaves in
+// carry the part of dh_prev that does not flow through the recurrent product.
+struct RnnBackwardRow {
+  i64 n;
+  RnnAct act;
+  RnnAct ract;
+  const float* gates;  // the forward's gate activations
+  i64 gate_stride;
+  const float* inner;   // GRU reset_after: rec_h + rec_bias from the forward
+  const float* h_prev;  // GRU: the previous state
+  const float* c_prev;  // LSTM: the previous cell state
+  const float* c;       // LSTM: this step's cell state
+  const float* y;       // SimpleRNN: this step's new state
+  float* carry;
+  const float* prod;
+  const float* rmask;
+  const float* dy;
+  float* dc;      // LSTM: in the gradient of c, out that of c_prev
+  float* dgates;  // out: the pre-activation gradients that feed the recurrent product
+  i64 dgate_stride;
+  float* dcand;  // GRU: out the candidate's pre-activation gradient (input side)
+};
+
+using RnnRowFn = void (*)(const RnnForwardRow& row);
+using RnnBackwardRowFn = void (*)(const RnnBackwardRow& row);
+
+// The gate math of every recurrent cell for one ISA, and the few-row product of small batches.
+struct RnnRowKernels {
+  RnnRowFn lstm;
+  RnnRowFn gru;            // reset_after=True
+  RnnRowFn gru_gates;      // reset_after=False, before the candidate's product: z, r, r * h
+  RnnRowFn gru_candidate;  // reset_after=False, after it: the candidate and the new state
+  RnnRowFn simple_rnn;
+  RnnBackwardRowFn lstm_backward;
+  RnnBackwardRowFn gru_backward;            // reset_after=True
+  RnnBackwardRowFn gru_backward_candidate;  // reset_after=False, before the candidate's product
+  RnnBackwardRowFn gru_backward_reset;      // reset_after=False, after it (prod: d(r * h))
+  RnnBackwardRowFn simple_rnn_backward;
+  // C (m x n) = A (m x k) @ B (k x n), all row-major, for the recurrent products of batches too
+  // small for the GEMM's micro-tile (which would mostly multiply padding rows).
+  void (*small_product)(i64 m, i64 n, i64 k, const float* a, i64 lda, const float* b, i64 ldb,
+                        float* c, i64 ldc);
+};
+
 // A micro-tile shape with its cache blocking and its two A layouts.
 struct GemmKernel {
   int mr;                // micro-tile rows
@@ -70,6 +144,9 @@ struct GemmKernel {
   i64 nc;                // columns of B per block: kc x nc stays in L3
   MicroKernel a_rows;    // A handed over as plain rows
   MicroKernel a_kmajor;  // A handed over k-major (a transposed matrix, read in place)
+  // a_rows for the last, partial row panel of A: short_rows[r - 1] multiplies r < mr rows, so
+  // those rows cost their own multiply-adds rather than a whole tile's of padding.
+  const MicroKernel* short_rows;
 };
 
 struct IsaKernels {
@@ -95,6 +172,7 @@ struct IsaKernels {
   // dx = (sigmoid(x) - t) * dloss, elementwise.
   void (*sigmoid_xent_backward)(const float* x, const float* t, const float* dloss, float* dx,
                                 i64 n);
+  RnnRowKernels rnn;
 };
 
 const IsaKernels& isa_generic();

@@ -11,6 +11,7 @@
 #include "kernels/dropout.h"
 #include "kernels/geometry.h"
 #include "kernels/optim.h"
+#include "kernels/rnn.h"
 
 namespace ember::ref {
 
@@ -90,5 +91,19 @@ void scale_arrays(const TensorList& list, float* const* arrays, float factor);
 void clip_arrays(const TensorList& list, float* const* arrays, float lo, float hi);
 
 void column_sums(const float* x, i64 rows, i64 cols, float* out);
+
+// Twins of kernels/rnn.h: the cell equations per row and step, with the same saved state.
+void lstm_forward(const RnnShape& s, const RnnOptions& o, const RnnInputs& in,
+                  const RnnForwardOut& out);
+void lstm_backward(const RnnShape& s, const RnnOptions& o, const RnnInputs& in,
+                   const RnnBackwardIn& saved, const RnnGrads& grads);
+void gru_forward(const RnnShape& s, const RnnOptions& o, const RnnInputs& in,
+                 const RnnForwardOut& out);
+void gru_backward(const RnnShape& s, const RnnOptions& o, const RnnInputs& in,
+                  const RnnBackwardIn& saved, const RnnGrads& grads);
+void simple_rnn_forward(const RnnShape& s, const RnnOptions& o, const RnnInputs& in,
+                        const RnnForwardOut& out);
+void simple_rnn_backward(const RnnShape& s, const RnnOptions& o, const RnnInputs& in,
+                         const RnnBackwardIn& saved, const RnnGrads& grads);
 
 }  // namespace ember::ref
