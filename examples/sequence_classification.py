@@ -40,15 +40,17 @@ def main(epochs: int = 12, verbose: int = 2, seed: int = 0) -> float:
     rng = np.random.default_rng(seed)
     x_train, y_train = make_reviews(2000, 30, rng)
     x_test, y_test = make_reviews(500, 30, rng)
-    model = ember.Sequential([
-        layers.Embedding(100, 16, mask_zero=True, input_shape=(30,)),
-        layers.LSTM(32),
-        layers.Dense(1, activation="sigmoid"),
-    ])
-    model.compile(optimizer=ember.optimizers.Adam(3e-3), loss="binary_crossentropy",
-                  metrics=["accuracy"])
-    model.fit(x_train, y_train, epochs=epochs, batch_size=32, validation_split=0.1,
-              verbose=verbose)
+    model = ember.Sequential(
+        [
+            layers.Embedding(100, 16, mask_zero=True, input_shape=(30,)),
+            layers.LSTM(32),
+            layers.Dense(1, activation="sigmoid"),
+        ]
+    )
+    model.compile(
+        optimizer=ember.optimizers.Adam(3e-3), loss="binary_crossentropy", metrics=["accuracy"]
+    )
+    model.fit(x_train, y_train, epochs=epochs, batch_size=32, validation_split=0.1, verbose=verbose)
     _, accuracy = model.evaluate(x_test, y_test, verbose=0)
     baseline = max(y_test.mean(), 1 - y_test.mean())
     print(f"test accuracy {accuracy:.3f} (majority-class baseline {baseline:.3f})")

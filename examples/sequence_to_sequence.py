@@ -31,13 +31,14 @@ def main(epochs: int = 15, verbose: int = 2, seed: int = 0) -> float:
     rng = np.random.default_rng(seed)
     x_train, y_train = make_waves(2000, 40, rng)
     x_test, y_test = make_waves(400, 40, rng)
-    model = ember.Sequential([
-        layers.Bidirectional(layers.LSTM(24, return_sequences=True), input_shape=(40, 1)),
-        layers.TimeDistributed(layers.Dense(1)),
-    ])
+    model = ember.Sequential(
+        [
+            layers.Bidirectional(layers.LSTM(24, return_sequences=True), input_shape=(40, 1)),
+            layers.TimeDistributed(layers.Dense(1)),
+        ]
+    )
     model.compile(optimizer=ember.optimizers.Adam(3e-3), loss="mse")
-    model.fit(x_train, y_train, epochs=epochs, batch_size=32, validation_split=0.1,
-              verbose=verbose)
+    model.fit(x_train, y_train, epochs=epochs, batch_size=32, validation_split=0.1, verbose=verbose)
     mse = model.evaluate(x_test, y_test, verbose=0)
     noise = float(((x_test - y_test) ** 2).mean())
     print(f"test MSE {mse:.4f} (the noisy input itself: {noise:.4f})")

@@ -76,11 +76,15 @@ def test_initial_state_gradients_flow_encoder_decoder():
     model.compile(optimizer="adam", loss="mse")
     xe, xd = seq(8, 6, 3), seq(8, 4, 2)
     y = np.random.default_rng(1).standard_normal((8, 4, 1)).astype(np.float32)
+    encoder = next(la for la in model.layers if isinstance(la, layers.LSTM) and la.return_state)
+    encoder_before = [w.copy() for w in encoder.get_weights()]
     before = model.evaluate([xe, xd], y, verbose=0)
     model.fit([xe, xd], y, epochs=20, verbose=0)
     assert model.evaluate([xe, xd], y, verbose=0) < before
-    encoder = model.layers[2]
-    assert any(w.grad is None for w in encoder.trainable_weights) is False
+    # The encoder only reaches the loss through the decoder's initial state, so its
+    # weights move only if gradients flow back through initial_state.
+    for w0, w1 in zip(encoder_before, encoder.get_weights()):
+        assert not np.allclose(w0, w1)
 
 
 def test_go_backwards_reverses_processing():

@@ -425,7 +425,7 @@ class Variable(Tensor):
     __slots__ = ("name", "trainable", "_layer_trainable")
 
     def __init__(self, value: Any, trainable: bool = True, name: str = "variable") -> None:
-        super().__init__(np.array(as_float32(value), dtype=np.float32, copy=True))
+        super().__init__(np.array(as_float32(value), dtype=np.float32, copy=True, order="C"))
         self.name = name
         self.trainable = bool(trainable)
         self.requires_grad = self.trainable

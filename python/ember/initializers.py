@@ -261,7 +261,7 @@ class Orthogonal(Initializer):
         q *= np.sign(np.diag(r))  # a uniform distribution over orthogonal matrices
         if rows < cols:
             q = q.T
-        return (self.gain * q.reshape(shape)).astype(np.float32)
+        return np.ascontiguousarray(self.gain * q.reshape(shape), dtype=np.float32)
 
     def get_config(self) -> dict:
         return {"gain": self.gain, **super().get_config()}

@@ -128,7 +128,8 @@ class _RNN(Layer):
         self.stateful = bool(stateful)
         self.unroll = bool(unroll)  # accepted: the fused kernel is already unrolled in C++
         self.supports_masking = True
-        self.states: list[np.ndarray] | None = None
+        # Keras exposes the carried states as tensors (``layer.states[0].numpy()``).
+        self.states: list[Tensor] | None = None
 
     # ------------------------------------------------------------------ weights
     def _bias_shape(self) -> tuple[int, ...]:
@@ -173,12 +174,21 @@ class _RNN(Layer):
             if batch is None:
                 self.states = None
                 return
-            self.states = [
-                np.zeros((batch, self.units), np.float32) for _ in range(self.state_count)
-            ]
+            self.states = self._zero_states(batch)
         else:
             states = states if isinstance(states, (list, tuple)) else [states]
-            self.states = [np.array(s, np.float32) for s in states]
+            values = [np.array(getattr(s, "data", s), np.float32) for s in states]
+            if len(values) != self.state_count or any(
+                v.shape != (batch, self.units) for v in values
+            ):
+                raise ValueError(
+                    f"{self.name}: reset_states expects {self.state_count} array(s) of shape "
+                    f"{(batch, self.units)}, received {[v.shape for v in values]}"
+                )
+            self.states = [Tensor(v) for v in values]
+
+    def _zero_states(self, batch: int) -> list[Tensor]:
+        return [Tensor(np.zeros((batch, self.units), np.float32)) for _ in range(self.state_count)]
 
     reset_state = reset_states
 
@@ -236,9 +246,7 @@ class _RNN(Layer):
             return list(states)
         if self.stateful:
             if self.states is None or self.states[0].shape[0] != batch:
-                self.states = [
-                    np.zeros((batch, self.units), np.float32) for _ in range(self.state_count)
-                ]
+                self.states = self._zero_states(batch)
             return list(self.states)
         return [None] * self.state_count
 
@@ -263,7 +271,7 @@ class _RNN(Layer):
             rec_mask = self._dropout_mask((batch, self.units), self.recurrent_dropout)
         seq, *final = self._run(x, states, mask, rec_mask)
         if self.stateful:
-            self.states = [s.numpy().copy() for s in final]
+            self.states = [Tensor(s.numpy().copy()) for s in final]
         out = seq if self.return_sequences else final[0]
         if self.return_state:
             return [out, *final]

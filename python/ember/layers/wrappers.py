@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from ember.autograd import Tensor
 from ember.layers.base import Layer
 from ember.layers.core import incompatible
@@ -22,6 +24,13 @@ MERGE_MODES = ("concat", "sum", "mul", "ave", None)
 
 def _reverse_time(t: Tensor) -> Tensor:
     return math_ops.getitem(t, (slice(None), slice(None, None, -1)))
+
+
+def _step_weights(mask: Any) -> np.ndarray:
+    """A (batch, time, 1) float array: 1 at real steps, 0 at masked ones."""
+    mask = mask[0] if isinstance(mask, list) else mask
+    values = mask.numpy() if isinstance(mask, Tensor) else mask
+    return np.asarray(values, np.float32)[..., None]
 
 
 class Bidirectional(Layer):
@@ -109,6 +118,11 @@ class Bidirectional(Layer):
             backward, *b_states = backward
         if self.return_sequences:
             backward = _reverse_time(backward)
+            if mask is not None:
+                # Keras sets zero_output_for_mask on both halves: masked steps output zeros.
+                keep = _step_weights(mask)
+                forward = math_ops.multiply(forward, keep)
+                backward = math_ops.multiply(backward, keep)
         merged = self._merge(forward, backward)
         if self.return_state:
             outputs = merged if isinstance(merged, list) else [merged]
