@@ -177,3 +177,62 @@ def test_lstm_free_course_habits():
     """)
     assert len(ns["acc"]) == 2 and ns["predictions"].shape == (3, 3)
     assert ns["names"][0] == "rescaling"
+
+
+def test_stock_price_stacked_lstm_with_dropout():
+    """The RNN half of the course: a scaled price series cut into 60-step windows, stacked
+    LSTM(50) layers with Dropout, Adam + MSE, predictions mapped back to prices."""
+    ns = run("""
+        import numpy as np
+        from ember.models import Sequential
+        from ember.layers import LSTM, Dense, Dropout
+
+        prices = 100 + np.cumsum(np.random.default_rng(0).normal(0, 1, 300))
+        low, high = prices.min(), prices.max()
+        scaled = (prices - low) / (high - low)
+        x_train, y_train = [], []
+        for i in range(60, len(scaled)):
+            x_train.append(scaled[i - 60:i])
+            y_train.append(scaled[i])
+        x_train, y_train = np.array(x_train), np.array(y_train)
+        x_train = np.reshape(x_train, (x_train.shape[0], x_train.shape[1], 1))
+
+        regressor = Sequential()
+        regressor.add(LSTM(units=50, return_sequences=True, input_shape=(x_train.shape[1], 1)))
+        regressor.add(Dropout(0.2))
+        regressor.add(LSTM(units=50))
+        regressor.add(Dropout(0.2))
+        regressor.add(Dense(units=1))
+        regressor.compile(optimizer='adam', loss='mean_squared_error')
+        history = regressor.fit(x_train, y_train, epochs=3, batch_size=32, verbose=0)
+        predicted = regressor.predict(x_train[-5:], verbose=0) * (high - low) + low
+    """)
+    assert ns["predicted"].shape == (5, 1)
+    loss = ns["history"].history["loss"]
+    assert len(loss) == 3 and loss[-1] < loss[0]
+    assert ns["regressor"].count_params() == 10_400 + 20_200 + 51  # Keras' summary totals
+
+
+def test_sentiment_embedding_lstm_with_pad_sequences():
+    """Many-to-one text classification habits: pad_sequences from keras.preprocessing,
+    Embedding + LSTM with dropout/recurrent_dropout, binary crossentropy, evaluate."""
+    ns = run("""
+        import numpy as np
+        from ember.preprocessing.sequence import pad_sequences
+        from ember.models import Sequential
+        from ember.layers import Embedding, LSTM, Dense
+
+        rng = np.random.default_rng(0)
+        reviews = [list(rng.integers(1, 500, rng.integers(3, 40))) for _ in range(64)]
+        labels = rng.integers(0, 2, 64)
+        x = pad_sequences(reviews, maxlen=30)
+        model = Sequential()
+        model.add(Embedding(500, 32))
+        model.add(LSTM(16, dropout=0.2, recurrent_dropout=0.2))
+        model.add(Dense(1, activation='sigmoid'))
+        model.compile(loss='binary_crossentropy', optimizer='adam', metrics=['accuracy'])
+        model.fit(x, labels, batch_size=16, epochs=1, validation_split=0.25, verbose=0)
+        score, acc = model.evaluate(x, labels, batch_size=16, verbose=0)
+    """)
+    assert ns["x"].shape == (64, 30) and 0.0 <= ns["acc"] <= 1.0
+    assert ns["model"].count_params() == 500 * 32 + 4 * 16 * (32 + 16 + 1) + 17

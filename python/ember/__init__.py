@@ -51,6 +51,7 @@ __all__ = [
     "build_info",
     "callbacks",
     "datasets",
+    "preprocessing",
     "enable_grad",
     "get_num_threads",
     "initializers",
@@ -72,11 +73,11 @@ __all__ = [
 keras = _sys.modules[__name__]
 
 
-def __getattr__(name: str):  # datasets load lazily: importing ember stays fast
-    if name == "datasets":
+def __getattr__(name: str):  # datasets, preprocessing load lazily: importing ember stays fast
+    if name in ("datasets", "preprocessing"):
         import importlib
 
-        return importlib.import_module("ember.datasets")
+        return importlib.import_module(f"ember.{name}")
     raise AttributeError(f"module 'ember' has no attribute {name!r}")
 
 

@@ -13,6 +13,7 @@ from ember import _random
 from ember.layers.base import clear_session
 from ember.utils.arrays import normalize, to_categorical
 from ember.utils.progbar import Progbar
+from ember.utils.sequences import pad_sequences
 
 
 def set_random_seed(seed: int) -> None:
@@ -48,6 +49,7 @@ __all__ = [
     "Progbar",
     "clear_session",
     "normalize",
+    "pad_sequences",
     "plot_model",
     "set_random_seed",
     "to_categorical",
