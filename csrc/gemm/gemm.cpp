@@ -127,53 +127,79 @@ void store_scattered(const float* tile, int nr, i64 rows, i64 cols, const Output
   }
 }
 
+// One micro-kernel call: rows ir.. of the block, columns n0.. (n_valid of them).
+void run_tile(const BlockJob& job, MicroKernel kernel, const ABlock& a, i64 ir, int m_valid, i64 n0,
+              int n_valid) {
+  const Output& c = *job.c;
+  MicroKernelArgs g{};
+  g.kc = job.kc;
+  g.a = a.data;
+  g.lda = a.ld;
+  g.b = job.bpack + (n0 - job.n_begin) * job.kc;
+  g.alpha = job.alpha;
+  g.beta = job.beta;
+  g.bias = job.bias != nullptr ? job.bias + n0 : nullptr;
+  g.relu = job.relu;
+  g.m_valid = m_valid;
+  g.n_valid = n_valid;
+  if (c.row_offsets == nullptr) {
+    g.c = c.data + (job.m0 + ir) * c.ld + n0;
+    g.ldc = c.ld;
+    kernel(g);
+  } else {
+    // Phase GEMMs run a single k-block into rows spread over the image.
+    g.c = job.tile;
+    g.ldc = job.kern->nr;
+    kernel(g);
+    store_scattered(job.tile, job.kern->nr, m_valid, n_valid, c, job.m0 + ir, n0);
+  }
+}
+
 void run_block(const BlockJob& job) {
   const GemmKernel& kern = *job.kern;
   const int mr = kern.mr;
   const int nr = kern.nr;
-  const Output& c = *job.c;
   const MicroKernel micro = job.a.k_major ? kern.a_kmajor : kern.a_rows;
-  const bool scattered = c.row_offsets != nullptr;
+  const bool scattered = job.c->row_offsets != nullptr;
 
   const i64 full_rows = job.mc / mr * mr;
-  // The last, partial row panel: plain rows go through a kernel of just that many rows; k-major
-  // ones are copied into a zero-padded panel for the full tile.
+  const int rest = static_cast<int>(job.mc - full_rows);
+  // The last, partial row panel: plain rows go through a kernel of just that many rows (over
+  // several panels at once where the output is not scattered through the one-panel scratch
+  // tile); k-major ones are copied into a zero-padded panel for the full tile.
   const bool short_tail = !job.a.k_major;
   ABlock tail{};
-  if (full_rows < job.mc && !short_tail)
-    tail = pad_rows(job.a, full_rows, job.mc - full_rows, mr, job.kc, job.pad);
+  if (rest > 0 && !short_tail) tail = pad_rows(job.a, full_rows, rest, mr, job.kc, job.pad);
+  if (rest > 0 && short_tail) {
+    tail = job.a;
+    tail.data += full_rows * job.a.ld;
+  }
+  const int group = rest > 0 && short_tail && !scattered ? kern.short_panels[rest - 1] : 1;
 
-  for (i64 n0 = job.n_begin; n0 < job.n_end; n0 += nr) {
-    const int n_valid = static_cast<int>(std::min<i64>(nr, job.n_end - n0));
-    MicroKernelArgs g{};
-    g.kc = job.kc;
-    g.b = job.bpack + (n0 - job.n_begin) * job.kc;
-    g.alpha = job.alpha;
-    g.beta = job.beta;
-    g.bias = job.bias != nullptr ? job.bias + n0 : nullptr;
-    g.relu = job.relu;
-    g.n_valid = n_valid;
-    for (i64 ir = 0; ir < job.mc; ir += mr) {
-      g.m_valid = static_cast<int>(std::min<i64>(mr, job.mc - ir));
-      MicroKernel kernel = micro;
-      if (g.m_valid == mr || short_tail) {
-        g.a = job.a.k_major ? job.a.data + ir : job.a.data + ir * job.a.ld;
-        g.lda = job.a.ld;
-        if (g.m_valid < mr) kernel = kern.short_rows[g.m_valid - 1];
-      } else {
-        g.a = tail.data;
-        g.lda = tail.ld;
+  // Groups of panels: the full tiles of each panel, then the partial row panel across the group
+  // while its panels are still in the caches.
+  for (i64 g0 = job.n_begin; g0 < job.n_end; g0 += group * nr) {
+    const i64 g1 = std::min(job.n_end, g0 + group * nr);
+    for (i64 n0 = g0; n0 < g1; n0 += nr) {
+      const int n_valid = static_cast<int>(std::min<i64>(nr, g1 - n0));
+      for (i64 ir = 0; ir < full_rows; ir += mr) {
+        ABlock a = job.a;
+        a.data += job.a.k_major ? ir : ir * job.a.ld;
+        run_tile(job, micro, a, ir, mr, n0, n_valid);
       }
-      if (!scattered) {
-        g.c = c.data + (job.m0 + ir) * c.ld + n0;
-        g.ldc = c.ld;
-        kernel(g);
-      } else {
-        // Phase GEMMs run a single k-block into rows spread over the image.
-        g.c = job.tile;
-        g.ldc = nr;
-        kernel(g);
-        store_scattered(job.tile, nr, g.m_valid, n_valid, c, job.m0 + ir, n0);
+      if (rest > 0 && group == 1) {
+        run_tile(job, short_tail ? kern.short_rows[rest - 1] : micro, tail, full_rows, rest, n0,
+                 n_valid);
+      }
+    }
+    if (rest == 0 || group == 1) continue;
+    if (ceil_div(g1 - g0, nr) == group) {
+      run_tile(job, kern.short_rows_wide[rest - 1], tail, full_rows, rest, g0,
+               static_cast<int>(g1 - g0));
+    } else {  // fewer panels left than a group: one at a time
+      for (i64 n0 = g0; n0 < g1; n0 += nr) {
+        run_tile(job, kern.short_rows[rest - 1], tail, full_rows, rest, n0,
+                 static_cast<int>(std::min<i64>(nr, g1 - n0)));
       }
     }
   }

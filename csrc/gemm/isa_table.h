@@ -147,6 +147,10 @@ struct GemmKernel {
   // a_rows for the last, partial row panel of A: short_rows[r - 1] multiplies r < mr rows, so
   // those rows cost their own multiply-adds rather than a whole tile's of padding.
   const MicroKernel* short_rows;
+  // The same rows over short_panels[r - 1] adjacent panels per call (n_valid spans them all):
+  // a partial row panel has too few accumulators per panel to keep the FMA pipes busy.
+  const MicroKernel* short_rows_wide;
+  const int* short_panels;
 };
 
 struct IsaKernels {
