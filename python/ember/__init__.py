@@ -17,27 +17,37 @@ Example:
 
 from __future__ import annotations
 
+import importlib as _importlib
 import sys as _sys
 
-from ember import (  # noqa: E402  (submodules after the core names they use)
-    _C,
-    activations,
-    backend,
-    callbacks,
-    initializers,
-    layers,
-    losses,
-    metrics,
-    models,
-    ops,
-    optimizers,
-    utils,
-)
+from ember import _C
 from ember._version import __version__
 from ember.autograd import Tensor, Variable, enable_grad, is_grad_enabled, no_grad, tensor
-from ember.layers.input_layer import Input
-from ember.models.functional import Model
-from ember.models.sequential import Sequential
+
+# Everything else loads on first use (PEP 562): `import ember` pays only for numpy, the
+# kernels and the tensor type, and `from ember import layers` still works as before.
+_LAZY_MODULES = frozenset(
+    {
+        "activations",
+        "backend",
+        "callbacks",
+        "datasets",
+        "initializers",
+        "layers",
+        "losses",
+        "metrics",
+        "models",
+        "ops",
+        "optimizers",
+        "preprocessing",
+        "utils",
+    }
+)
+_LAZY_NAMES = {
+    "Input": "ember.layers.input_layer",
+    "Model": "ember.models.functional",
+    "Sequential": "ember.models.sequential",
+}
 
 __all__ = [
     "Input",
@@ -73,12 +83,18 @@ __all__ = [
 keras = _sys.modules[__name__]
 
 
-def __getattr__(name: str):  # datasets, preprocessing load lazily: importing ember stays fast
-    if name in ("datasets", "preprocessing"):
-        import importlib
-
-        return importlib.import_module(f"ember.{name}")
+def __getattr__(name: str):
+    if name in _LAZY_MODULES:
+        return _importlib.import_module(f"ember.{name}")
+    if name in _LAZY_NAMES:
+        value = getattr(_importlib.import_module(_LAZY_NAMES[name]), name)
+        globals()[name] = value  # later lookups skip this function
+        return value
     raise AttributeError(f"module 'ember' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | _LAZY_MODULES | set(_LAZY_NAMES))
 
 
 def build_info() -> dict:

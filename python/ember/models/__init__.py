@@ -4,9 +4,18 @@ Example:
     >>> from ember.models import Sequential, Model, load_model
 """
 
+from typing import Any
+
 from ember.models.functional import Model
-from ember.models.saving import load_model
 from ember.models.sequential import Sequential
+
+
+def load_model(*args: Any, **kwargs: Any) -> Model:
+    """Load a model saved with ``model.save``; see ``ember.models.saving.load_model``."""
+    # Imported here: saving pulls in zipfile/tempfile, which `import ember` need not pay for.
+    from ember.models.saving import load_model as _load_model
+
+    return _load_model(*args, **kwargs)
 
 
 def model_from_json(json_string: str, custom_objects: dict | None = None) -> Model:
