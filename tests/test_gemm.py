@@ -116,3 +116,20 @@ def test_gemm_rejects_bad_arguments():
         _C.gemm(a.astype(np.complex64), a.T)
     with pytest.raises(ValueError, match=">= 1"):
         _C.gemm(np.ones((0, 4), np.float32), np.ones((4, 2), np.float32))
+
+
+@pytest.mark.parametrize("activation", [None, "relu", "tanh", "sigmoid"])
+@pytest.mark.parametrize("m,n,k", [(1, 64, 1024), (4, 37, 300), (3, 130, 7), (5, 70, 33)])
+def test_few_row_products_with_bias_and_activation(impl, activation, m, n, k, rng):
+    """Batch-1..4 dense layers take the no-packing path (m <= 4, plain operands, alpha 1,
+    beta 0); m = 5 is the first product through the blocked engine."""
+    a = rng.standard_normal((m, k)).astype(np.float32)
+    b = (rng.standard_normal((k, n)) / np.sqrt(k)).astype(np.float32)
+    bias = rng.standard_normal(n).astype(np.float32)
+    c = poisoned((m, n))
+    impl.gemm(a, b, c=c, bias=bias, activation=activation)
+    z = a.astype(np.float64) @ b + bias
+    want = {None: z, "relu": np.maximum(z, 0), "tanh": np.tanh(z), "sigmoid": 1 / (1 + np.exp(-z))}[
+        activation
+    ]
+    np.testing.assert_allclose(c, want, atol=1e-5, rtol=1e-4)

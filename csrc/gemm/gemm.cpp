@@ -205,6 +205,23 @@ void run_block(const BlockJob& job) {
   }
 }
 
+// Rows of A at or below which a plain (untransposed) product skips packing: a batch-1 dense layer
+// would spend more time copying B into panels than multiplying it once.
+constexpr i64 kFewRows = 4;
+
+// C = A @ B (+ bias, activation) row by row, straight from B's rows: one pass over B per row.
+void few_rows(const IsaKernels& isa, i64 m, i64 n, i64 k, const float* a, i64 lda, const float* b,
+              i64 ldb, float* c, i64 ldc, const Epilogue& ep) {
+  isa.rnn.small_product(m, n, k, a, lda, b, ldb, c, ldc);
+  for (i64 r = 0; r < m; ++r) {
+    float* out = c + r * ldc;
+    if (ep.bias != nullptr) {
+      for (i64 j = 0; j < n; ++j) out[j] += ep.bias[j];
+    }
+    if (ep.act != Activation::linear) isa.activate(ep.act, out, out, n);
+  }
+}
+
 }  // namespace
 
 void gemm(i64 m, i64 n, i64 k, const ASource& a, const BSource& b, const Output& c,
@@ -373,6 +390,10 @@ double tile_efficiency(i64 m, i64 n) {
 void gemm(bool trans_a, bool trans_b, i64 m, i64 n, i64 k, float alpha, const float* a, i64 lda,
           const float* b, i64 ldb, float beta, float* c, i64 ldc, const Epilogue& epilogue,
           bool parallel) {
+  if (!trans_a && !trans_b && m <= kFewRows && k > 0 && n > 0 && alpha == 1.0f && beta == 0.0f) {
+    few_rows(active_isa(), m, n, k, a, lda, b, ldb, c, ldc, epilogue);
+    return;
+  }
   const MatrixA asrc(a, lda, trans_a);
   const MatrixB bsrc(b, ldb, trans_b);
   Output out;

@@ -20,6 +20,7 @@ from __future__ import annotations
 import inspect
 import itertools
 import re
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -250,6 +251,13 @@ class Layer:
         if not args:
             raise TypeError(f"{self.name}: missing the inputs argument")
         inputs = args[0]
+        if (
+            type(inputs) is Tensor
+            and len(args) == 1
+            and self.built
+            and kwargs.keys() <= {"training"}
+        ):
+            return self._eager_call(inputs, kwargs)
         if is_symbolic((args, kwargs)):
             return self._symbolic_call(inputs, args, kwargs)
         inputs = map_structure(_as_tensor, inputs)
@@ -268,6 +276,30 @@ class Layer:
                 if isinstance(t, Tensor):
                     t._keras_mask = out_mask
         return outputs
+
+    def _eager_call(self, inputs: Tensor, kwargs: dict) -> Any:
+        """__call__ for the common case (one concrete Tensor, built layer, at most training=):
+        the same steps without walking nested structures, which matters for batch-1 predict
+        where per-layer Python overhead is most of the time."""
+        kwargs = dict(kwargs) if self._call_takes_training else {}
+        mask = inputs._keras_mask
+        if self._call_takes_mask and mask is not None:
+            kwargs["mask"] = mask
+        outputs = self.call(inputs, **kwargs)
+        out_mask = self.compute_mask(inputs, mask)
+        if out_mask is not None:
+            for t in flatten(outputs):
+                if isinstance(t, Tensor):
+                    t._keras_mask = out_mask
+        return outputs
+
+    def _inference_fn(self) -> Callable[[np.ndarray], np.ndarray] | None:
+        """A numpy-in, numpy-out function equal to ``call(x, training=False)``, or None.
+
+        Layers whose inference is one kernel call return one, so a Sequential made only of
+        them predicts without building Tensors or op objects per layer (batch-1 latency).
+        """
+        return None
 
     def _symbolic_call(self, inputs: Any, args: tuple, kwargs: dict) -> Any:
         shapes = shape_of(inputs)

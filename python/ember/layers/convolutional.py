@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from ember import _C
 from ember import activations as activations_module
 from ember import initializers as initializers_module
 from ember.autograd import Tensor
@@ -191,6 +192,20 @@ class Conv2D(Layer):
             fused or "linear",
         )
         return y if fused else self.activation(y)
+
+    def _inference_fn(self) -> Any:
+        fused = fused_or_none(self.activation)
+        if type(self) is not Conv2D or not fused:
+            return None
+        kernel, bias, check = self.kernel, self.bias, self._check_input_compatible
+        geom = dict(strides=self.strides, padding=self.padding, dilation_rate=self.dilation_rate)
+
+        def run(x: np.ndarray) -> np.ndarray:
+            check(x.shape)
+            b = None if bias is None else bias.data
+            return _C.conv2d_forward(x, kernel.data, b, activation=fused, **geom)
+
+        return run
 
     def compute_output_shape(self, input_shape: Any) -> tuple:
         n, h, w, _ = input_shape

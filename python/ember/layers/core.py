@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from ember import _random
+from ember import _C, _random
 from ember import activations as activations_module
 from ember import initializers as initializers_module
 from ember.autograd import Tensor
@@ -120,6 +120,23 @@ class Dense(Layer):
         fused = fused_or_none(self.activation)
         y = core_ops.dense(inputs, self.kernel, self.bias, fused or "linear")
         return y if fused else self.activation(y)
+
+    def _inference_fn(self) -> Any:
+        fused = fused_or_none(self.activation)
+        softmax = self.activation is activations_module.softmax
+        if type(self) is not Dense or not (fused or softmax):
+            return None
+        kernel, bias, units = self.kernel, self.bias, self.units
+
+        def run(x: np.ndarray) -> np.ndarray:
+            if x.shape[-1] != kernel.shape[0]:
+                return self.call(Tensor(x)).data  # raises the regular Keras-style error
+            b = None if bias is None else bias.data
+            y = _C.gemm(x.reshape(-1, x.shape[-1]), kernel.data, bias=b, activation=fused)
+            y = _C.softmax_forward(y) if softmax else y
+            return y.reshape(*x.shape[:-1], units)
+
+        return run
 
     def compute_output_shape(self, input_shape: Any) -> tuple:
         return (*tuple(input_shape)[:-1], self.units)
@@ -254,6 +271,9 @@ class Dropout(Layer):
         self._seeds = np.random.default_rng(seed) if seed is not None else None
         self.supports_masking = True
 
+    def _inference_fn(self) -> Any:
+        return lambda x: x  # dropout is the identity outside training
+
     def call(self, inputs: Tensor, training: bool | None = None) -> Tensor:
         if not training or self.rate == 0.0:
             return inputs
@@ -279,6 +299,9 @@ class Flatten(Layer):
 
     def call(self, inputs: Tensor) -> Tensor:
         return math_ops.reshape(inputs, (inputs.shape[0], -1))
+
+    def _inference_fn(self) -> Any:
+        return lambda x: x.reshape(x.shape[0], -1)
 
     def compute_output_shape(self, input_shape: Any) -> tuple:
         rest = tuple(input_shape)[1:]

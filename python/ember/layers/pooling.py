@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from ember import _C
 from ember.autograd import Tensor
 from ember.layers.base import Layer
 from ember.layers.convolutional import conv_output_length, normalize_padding, normalize_tuple
@@ -47,6 +48,19 @@ class _Pooling2D(Layer):
         self._check_input_compatible(inputs.shape)
         return type(self)._op(inputs, self.pool_size, self.strides, self.padding)
 
+    def _inference_fn(self) -> Any:
+        kernel = getattr(_C, getattr(type(self), "_kernel", ""), None)
+        if kernel is None:
+            return None
+        check = self._check_input_compatible
+        geom = dict(pool_size=self.pool_size, strides=self.strides, padding=self.padding)
+
+        def run(x: np.ndarray) -> np.ndarray:
+            check(x.shape)
+            return kernel(x, **geom)  # no argmax indices: nothing will go backward
+
+        return run
+
     def compute_output_shape(self, input_shape: Any) -> tuple:
         n, h, w, c = input_shape
         return (
@@ -70,12 +84,14 @@ class MaxPooling2D(_Pooling2D):
     """Max over ``pool_size`` windows (strides default to pool_size)."""
 
     _op = staticmethod(pool_ops.max_pool2d)
+    _kernel = "max_pool2d_forward"
 
 
 class AveragePooling2D(_Pooling2D):
     """Mean over ``pool_size`` windows; with 'same' padding only real cells count."""
 
     _op = staticmethod(pool_ops.avg_pool2d)
+    _kernel = "avg_pool2d_forward"
 
 
 MaxPool2D = MaxPooling2D

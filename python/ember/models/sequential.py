@@ -12,7 +12,10 @@ Example:
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
+
+import numpy as np
 
 from ember.layers.base import Layer, unique_name
 from ember.layers.input_layer import InputLayer
@@ -121,6 +124,19 @@ class Sequential(Model):
         for layer in self._stack:
             x = layer(x, training=training)
         return x
+
+    def _inference_chain(self) -> list[Callable[[np.ndarray], np.ndarray]] | None:
+        """Per-layer numpy functions for predict when every layer has one (see
+        Layer._inference_fn), else None: the regular Tensor path then runs."""
+        if not self.built or not self._stack:
+            return None
+        chain = []
+        for layer in self._stack:
+            fn = layer._inference_fn()
+            if fn is None:
+                return None
+            chain.append(fn)
+        return chain
 
     def compute_output_shape(self, input_shape: Any) -> Any:
         shape = tuple(input_shape)

@@ -470,16 +470,11 @@ class Trainer:
         cbs.set_params({"verbose": verbose, "epochs": 1, "steps": source.steps})
         cbs.on_predict_begin()
         chunks: list[Any] = []
-        with no_grad():
-            for step, (xb, _, _) in enumerate(source.epoch()):
-                cbs.on_predict_batch_begin(step)
-                out = self(xb, training=False)
-                chunks.append(
-                    [t.data for t in flatten(out)]
-                    if isinstance(out, (list, tuple, dict))
-                    else out.data
-                )
-                cbs.on_predict_batch_end(step, {"outputs": out})
+        for step, (xb, _, _) in enumerate(source.epoch()):
+            cbs.on_predict_batch_begin(step)
+            out = self._predict_arrays(xb)
+            chunks.append(out)
+            cbs.on_predict_batch_end(step, {"outputs": out})
         cbs.on_predict_end()
         if not chunks:
             raise ValueError("predict: the input data is empty")
@@ -515,8 +510,23 @@ class Trainer:
 
     def predict_on_batch(self, x: Any) -> Any:
         """Outputs for one batch (numpy), with no graph recorded."""
+        return self._predict_arrays(data_module._float_inputs(data_module.as_arrays(x)))
+
+    def _inference_chain(self) -> Any:
+        """Per-layer numpy functions for inference, where the model has them (Sequential)."""
+        return None
+
+    def _predict_arrays(self, x: Any) -> Any:
+        """Inference outputs as numpy: one array, or a list for several outputs."""
+        chain = self._inference_chain() if isinstance(x, np.ndarray) else None
+        if chain is not None:
+            # Every layer is one kernel call: skip Tensors, ops and graph bookkeeping, which
+            # are most of the time of a batch-1 predict.
+            for fn in chain:
+                x = fn(x)
+            return x
         with no_grad():
-            out = self(data_module._float_inputs(data_module.as_arrays(x)), training=False)
+            out = self(x, training=False)
         if isinstance(out, (list, tuple, dict)):
             return [t.data for t in flatten(out)]
         return out.data
