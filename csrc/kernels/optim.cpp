@@ -81,27 +81,45 @@ void sgd_update(const TensorList& list, float* const* params, const float* const
   });
 }
 
+namespace {
+
+// One Adam span. Plain Adam and AMSGrad are separate loops over restrict pointers so both
+// vectorize (sqrt and division included: this file is built with -fno-math-errno); the float
+// operations and their order are Keras' either way, so the results do not depend on the width.
+void adam_span(float* __restrict p, const float* __restrict g, float* __restrict m,
+               float* __restrict v, float* __restrict vhat, i64 n, const AdamHyper& h) {
+  const float alpha = h.alpha, b1 = h.one_minus_beta1, b2 = h.one_minus_beta2, eps = h.epsilon;
+  if (vhat == nullptr) {
+    for (i64 i = 0; i < n; ++i) {
+      const float gi = g[i];
+      const float mi = m[i] + (gi - m[i]) * b1;
+      const float vi = v[i] + (gi * gi - v[i]) * b2;
+      m[i] = mi;
+      v[i] = vi;
+      p[i] -= (mi * alpha) / (std::sqrt(vi) + eps);
+    }
+    return;
+  }
+  for (i64 i = 0; i < n; ++i) {
+    const float gi = g[i];
+    const float mi = m[i] + (gi - m[i]) * b1;
+    const float vi = v[i] + (gi * gi - v[i]) * b2;
+    // maximum() as TensorFlow's: NaN propagates.
+    const float hi = (vhat[i] > vi || vhat[i] != vhat[i]) ? vhat[i] : vi;
+    m[i] = mi;
+    v[i] = vi;
+    vhat[i] = hi;
+    p[i] -= (mi * alpha) / (std::sqrt(hi) + eps);
+  }
+}
+
+}  // namespace
+
 void adam_update(const TensorList& list, float* const* params, const float* const* grads,
                  float* const* m, float* const* v, float* const* vhat, const AdamHyper& h) {
-  const float alpha = h.alpha, b1 = h.one_minus_beta1, b2 = h.one_minus_beta2, eps = h.epsilon;
   for_each_block(list, 16, [&](i64 t, i64 begin, i64 end, i64) {
-    float* p = params[t];
-    const float* g = grads[t];
-    float* mt = m[t];
-    float* vt = v[t];
-    float* ht = vhat == nullptr ? nullptr : vhat[t];
-    for (i64 i = begin; i < end; ++i) {
-      const float gi = g[i];
-      mt[i] += (gi - mt[i]) * b1;
-      vt[i] += (gi * gi - vt[i]) * b2;
-      float denom_v = vt[i];
-      if (ht != nullptr) {
-        // maximum() as TensorFlow's: NaN propagates.
-        ht[i] = (ht[i] > denom_v || ht[i] != ht[i]) ? ht[i] : denom_v;
-        denom_v = ht[i];
-      }
-      p[i] -= (mt[i] * alpha) / (std::sqrt(denom_v) + eps);
-    }
+    float* ht = vhat == nullptr ? nullptr : vhat[t] + begin;
+    adam_span(params[t] + begin, grads[t] + begin, m[t] + begin, v[t] + begin, ht, end - begin, h);
   });
 }
 
@@ -110,11 +128,12 @@ void rmsprop_update(const TensorList& list, float* const* params, const float* c
                     const RmspropHyper& h) {
   const float lr = h.lr, rho = h.rho, omr = h.one_minus_rho, mu = h.momentum, eps = h.epsilon;
   for_each_block(list, 16, [&](i64 t, i64 begin, i64 end, i64) {
-    float* p = params[t];
-    const float* g = grads[t];
-    float* vel = velocity[t];
-    float* avg = average_grad == nullptr ? nullptr : average_grad[t];
-    float* mom = momentum_buf == nullptr ? nullptr : momentum_buf[t];
+    // restrict: the binding rejects overlapping lists, and it lets the loop vectorize.
+    float* __restrict p = params[t];
+    const float* __restrict g = grads[t];
+    float* __restrict vel = velocity[t];
+    float* __restrict avg = average_grad == nullptr ? nullptr : average_grad[t];
+    float* __restrict mom = momentum_buf == nullptr ? nullptr : momentum_buf[t];
     for (i64 i = begin; i < end; ++i) {
       const float gi = g[i];
       vel[i] = rho * vel[i] + omr * (gi * gi);
@@ -140,9 +159,9 @@ void adagrad_update(const TensorList& list, float* const* params, const float* c
                     float* const* accumulators, const AdagradHyper& h) {
   const float lr = h.lr, eps = h.epsilon;
   for_each_block(list, 16, [&](i64 t, i64 begin, i64 end, i64) {
-    float* p = params[t];
-    const float* g = grads[t];
-    float* acc = accumulators[t];
+    float* __restrict p = params[t];
+    const float* __restrict g = grads[t];
+    float* __restrict acc = accumulators[t];
     for (i64 i = begin; i < end; ++i) {
       acc[i] += g[i] * g[i];
       p[i] -= (lr * g[i]) / std::sqrt(acc[i] + eps);
