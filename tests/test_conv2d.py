@@ -28,6 +28,12 @@ CASES = [
     ((2, 12, 12, 8), (3, 3, 8), 2, "same", 2),
     ((7, 5, 6, 64), (3, 3, 17), 1, "same", 1),
     ((1, 3, 3, 1), (5, 5, 1), 1, "same", 1),
+    # 'valid' layers whose output is much smaller than the input, with >= 4 channels: the
+    # input gradient takes the pixel-column form (CIFAR CNN's third conv, LeNet's second,
+    # and one with stride and dilation).
+    ((3, 6, 6, 64), (3, 3, 16), 1, "valid", 1),
+    ((2, 14, 14, 6), (5, 5, 16), 1, "valid", 1),
+    ((2, 9, 8, 5), (3, 3, 7), 2, "valid", 2),
 ]
 IDS = [f"x{c[0]}-k{c[1]}-s{c[2]}-{c[3]}-d{c[4]}".replace(" ", "") for c in CASES]
 
