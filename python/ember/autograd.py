@@ -123,6 +123,8 @@ class Function:
         if record:
             fn.inputs = tensors
             fn.needs_input_grad = tuple(t.requires_grad for t in tensors)
+            for t in tensors:
+                t._uses += 1
         if isinstance(out, tuple):
             if record:
                 fn._n_outputs = len(out)
@@ -152,6 +154,7 @@ class Tensor:
         "_index",
         "_keras_logits",
         "_keras_mask",
+        "_uses",
         "__weakref__",
     )
     __array_priority__ = 1000  # numpy defers arithmetic with Tensors to Tensor's operators
@@ -170,6 +173,9 @@ class Tensor:
         self._index = _index
         self._keras_logits: Tensor | None = None  # set by softmax/sigmoid, read by losses
         self._keras_mask: Any = None  # per-timestep mask (Embedding(mask_zero) -> RNNs)
+        # Recorded ops that read this tensor: an op may fold work into its producer's backward
+        # only when it is the single consumer (see ops.pooling.MaxPool2D).
+        self._uses = 0
 
     # ----------------------------------------------------------------------- inspection
     @property

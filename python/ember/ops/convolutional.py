@@ -28,8 +28,11 @@ class Conv2D(Function):
         self.y = _C.conv2d_forward(x, kernel, bias, activation=act, **geom)
         return self.y
 
+    # Set by a consumer that already applied the activation's gradient (ops.pooling.MaxPool2D).
+    act_grad_done = False
+
     def backward(self, g: np.ndarray):
-        dz = fused_activation_backward(g, self.y, self.act)
+        dz = g if self.act_grad_done else fused_activation_backward(g, self.y, self.act)
         needs = self.needs_input_grad
         dx = dw = db = None
         if needs[0]:

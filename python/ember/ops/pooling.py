@@ -14,16 +14,28 @@ import numpy as np
 
 from ember import _C
 from ember.autograd import Function, Tensor
+from ember.ops.convolutional import Conv2D
 from ember.ops.math import to_tensor
 
 
 class MaxPool2D(Function):
     def forward(self, x: np.ndarray, geom: dict) -> np.ndarray:
         self.shape, self.geom = x.shape, geom
-        y, self.indices = _C.max_pool2d_forward(x, return_indices=True, **geom)
-        return y
+        self.y, self.indices = _C.max_pool2d_forward(x, return_indices=True, **geom)
+        return self.y
 
     def backward(self, g: np.ndarray):
+        producer = self.inputs[0]._ctx
+        if isinstance(producer, Conv2D) and producer.act == "relu":
+            # Conv + ReLU + max pooling: the ReLU gradient only matters at the window maxima,
+            # where relu(z) > 0 is y > 0. Masking the pooled gradient (a quarter of the size
+            # for 2x2 windows) replaces the conv's pass over its whole output; the results are
+            # identical. Only when the pool is the conv output's one consumer (set every time:
+            # a retained graph may gain consumers between two backward passes).
+            fused = self.inputs[0]._uses == 1
+            if fused:
+                g = _C.activation_backward(g, None, self.y, "relu")
+            producer.act_grad_done = fused
         return (_C.max_pool2d_backward(g, self.indices, self.shape, **self.geom),)
 
 
