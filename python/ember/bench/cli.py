@@ -206,6 +206,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     """
     argv = list(sys.argv[1:] if argv is None else argv)
     args = parse_args(argv)
+    modules = [(suite, importlib.import_module(SUITES[suite])) for suite in args.suites]
+    modules = [(s, m) for s, m in modules if harness.select(m.workloads(args.quick), args.only)]
+    if not modules:
+        print(f"no workload matches --only {args.only!r} in suites {', '.join(args.suites)}")
+        return 2
     import ember
 
     started = time.perf_counter()
@@ -221,7 +226,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"peers: PyTorch {package_version('torch') or 'not installed'}; {keras_line}")
     print("ratio = ember / peer (below 1: ember is faster or smaller)", flush=True)
     peak = None
-    if any(s in FLOP_SUITES for s in args.suites):
+    if any(suite in FLOP_SUITES for suite, _ in modules):
         peak = ember._C.measure_peak_gflops(0.3)
         print(f"measured FP32 peak: {peak:.0f} GFLOP/s on {args.threads} threads", flush=True)
     ctx = harness.Context(
@@ -231,10 +236,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         ctx.notes.append(keras_line)
 
     rows: list[report.Row] = []
-    for suite in args.suites:
-        module = importlib.import_module(SUITES[suite])
-        if not harness.select(module.workloads(args.quick), args.only):
-            continue
+    for suite, module in modules:
         print(f"\n[{suite}] {module.TITLE}", flush=True)
         start = time.perf_counter()
         suite_rows = module.run(ctx)
@@ -242,9 +244,6 @@ def main(argv: Sequence[str] | None = None) -> int:
             print("  " + line)
         print(f"  ({time.perf_counter() - start:.0f} s)", flush=True)
         rows += suite_rows
-    if not rows:
-        print(f"no workload matches --only {args.only!r} in suites {', '.join(args.suites)}")
-        return 2
 
     counts, missed = report.target_summary(rows)
     print(
