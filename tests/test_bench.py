@@ -110,7 +110,11 @@ def test_targets_met_missed_and_not_measured():
     row.targets = [Target("ember", "<", 0.15), Target("torch", "<=", 0.1), Target("keras", "<=", 1)]
     counts, missed = report.target_summary([row])
     assert counts == {"met": 1, "missed": 1, "n/a": 1}
-    assert missed == ["import: < 0.15 s missed (0.23)"]
+    assert missed == ["import: < 0.15 s missed (0.230)"]
+    close = Row(
+        "t", "w", "ms", {"ember": 8.016, "torch": 10.0}, targets=[Target("torch", "<=", 0.8)]
+    )
+    assert report.target_summary([close])[1] == ["w: ember/torch <= 0.8 missed (0.802)"]
     data = row.to_dict()
     assert data["ratios"]["torch"] == pytest.approx(0.23 / 2.6)
     assert [t["met"] for t in data["targets"]] == [False, True, None]

@@ -144,12 +144,15 @@ def keras_versions(python: str) -> dict[str, str | None]:
         >>> sorted(keras_versions(sys.executable))
         ['keras', 'tensorflow']
     """
+    # TensorFlow's CPU-only wheels install under other distribution names.
     code = (
         "import importlib.metadata as m, json\n"
-        "def v(n):\n"
-        "    try:\n        return m.version(n)\n"
-        "    except m.PackageNotFoundError:\n        return None\n"
-        "print(json.dumps({'keras': v('keras'), 'tensorflow': v('tensorflow')}))\n"
+        "def v(*names):\n"
+        "    for n in names:\n"
+        "        try:\n            return m.version(n)\n"
+        "        except m.PackageNotFoundError:\n            pass\n"
+        "print(json.dumps({'keras': v('keras'), 'tensorflow': v("
+        "'tensorflow', 'tensorflow-cpu', 'tensorflow-intel', 'tf-nightly')}))\n"
     )
     try:
         out = subprocess.run([python, "-c", code], capture_output=True, text=True, timeout=60)

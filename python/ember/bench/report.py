@@ -66,7 +66,7 @@ class Row:
 
     Example:
         >>> row = Row("kernels", "gemm", "ms", {"ember": 2.0, "torch": 4.0}, flops=2e9)
-        >>> row.ratio("torch"), row.gflops()
+        >>> row.ratio("torch"), round(row.gflops(), 6)
         (0.5, 1000.0)
     """
 
@@ -225,7 +225,7 @@ def target_summary(rows: Sequence[Row]) -> tuple[dict[str, int], list[str]]:
     Example:
         >>> row = Row("t", "w", "ms", {"ember": 3.0, "torch": 2.0}, targets=[Target("torch", "<=", 0.8)])
         >>> target_summary([row])
-        ({'met': 0, 'missed': 1, 'n/a': 0}, ['w: ember/torch <= 0.8 missed (1.50)'])
+        ({'met': 0, 'missed': 1, 'n/a': 0}, ['w: ember/torch <= 0.8 missed (1.500)'])
     """  # noqa: E501
     counts = {"met": 0, "missed": 0, "n/a": 0}
     missed = []
@@ -235,5 +235,7 @@ def target_summary(rows: Sequence[Row]) -> tuple[dict[str, int], list[str]]:
             counts[{True: "met", False: "missed", None: "n/a"}[ok]] += 1
             if ok is False:
                 value = target.value(row)
-                missed.append(f"{row.name}: {target.label(row.unit)} missed ({value:.2f})")
+                # Four digits: a ratio of 0.8016 must not read as the 0.80 it misses.
+                shown = format_value(value)
+                missed.append(f"{row.name}: {target.label(row.unit)} missed ({shown})")
     return counts, missed
