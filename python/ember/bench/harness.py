@@ -291,8 +291,8 @@ def measure(script: Path, workloads: Sequence[Workload], ctx: Context) -> dict[s
         >>> measure(Path("x.py"), [], Context(threads=1, rounds=1, quick=True))
         {}
     """
-    frameworks = [fw for fw in _union(w.frameworks for w in workloads)]
-    if ctx.keras_python is None:
+    frameworks = _union(w.frameworks for w in workloads)
+    if ctx.keras_python is None:  # no interpreter with Keras: that peer is skipped
         frameworks = [fw for fw in frameworks if fw != "keras"]
     if not frameworks:
         return {}
