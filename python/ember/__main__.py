@@ -1,4 +1,4 @@
-"""Command line: ``python -m ember demo | info``."""
+"""Command line: ``python -m ember demo | info | bench``."""
 
 from __future__ import annotations
 
@@ -31,7 +31,17 @@ def _demo(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point of ``python -m ember``."""
+    """Entry point of ``python -m ember``.
+
+    Example:
+        >>> main(["info"])  # doctest: +SKIP
+    """
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["bench"]:
+        # The bench package (and its options) load only for this command.
+        from ember.bench.cli import main as bench_main
+
+        return bench_main(argv[1:])
     parser = argparse.ArgumentParser(prog="python -m ember", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("info", help="print the build configuration").set_defaults(run=_info)
@@ -43,6 +53,11 @@ def main(argv: list[str] | None = None) -> int:
     demo.add_argument("--batch-size", type=int, default=32)
     demo.add_argument("--threads", type=int, default=0, help="0: all cores")
     demo.set_defaults(run=_demo)
+    # Listed for --help only: main() hands `bench ...` to ember.bench.cli before parsing.
+    commands.add_parser(
+        "bench",
+        help="benchmark ember against PyTorch (and Keras); see python -m ember bench --help",
+    )
     args = parser.parse_args(argv)
     return args.run(args)
 
