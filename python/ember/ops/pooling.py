@@ -12,37 +12,37 @@ from typing import Any
 
 import numpy as np
 
-from ember import _C
 from ember.autograd import Function, Tensor
+from ember.device import kernels
 from ember.ops.math import to_tensor
 
 
 class MaxPool2D(Function):
     def forward(self, x: np.ndarray, geom: dict) -> np.ndarray:
         self.shape, self.geom = x.shape, geom
-        y, self.indices = _C.max_pool2d_forward(x, return_indices=True, **geom)
+        y, self.indices = kernels(x).max_pool2d_forward(x, return_indices=True, **geom)
         return y
 
     def backward(self, g: np.ndarray):
-        return (_C.max_pool2d_backward(g, self.indices, self.shape, **self.geom),)
+        return (kernels(g).max_pool2d_backward(g, self.indices, self.shape, **self.geom),)
 
 
 class AvgPool2D(Function):
     def forward(self, x: np.ndarray, geom: dict) -> np.ndarray:
         self.shape, self.geom = x.shape, geom
-        return _C.avg_pool2d_forward(x, **geom)
+        return kernels(x).avg_pool2d_forward(x, **geom)
 
     def backward(self, g: np.ndarray):
-        return (_C.avg_pool2d_backward(g, self.shape, **self.geom),)
+        return (kernels(g).avg_pool2d_backward(g, self.shape, **self.geom),)
 
 
 class GlobalAvgPool2D(Function):
     def forward(self, x: np.ndarray) -> np.ndarray:
         self.shape = x.shape
-        return _C.global_avg_pool2d_forward(x)
+        return kernels(x).global_avg_pool2d_forward(x)
 
     def backward(self, g: np.ndarray):
-        return (_C.global_avg_pool2d_backward(g, self.shape),)
+        return (kernels(g).global_avg_pool2d_backward(g, self.shape),)
 
 
 class GlobalMaxPool2D(Function):
@@ -52,7 +52,7 @@ class GlobalMaxPool2D(Function):
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         self.x = x
-        self.y = _C.global_max_pool2d_forward(x)
+        self.y = kernels(x).global_max_pool2d_forward(x)
         return self.y
 
     def backward(self, g: np.ndarray):
