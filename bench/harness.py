@@ -140,7 +140,8 @@ def print_table(rows: list[dict], peers: list[str], peak_gflops: float) -> None:
             line += f" {fmt_ms(p):>12} {ratio:>6}"
         if row.get("flops") and t:
             gflops = row["flops"] / t * 1e-9
-            line += f" {gflops:>8.1f} {100 * gflops / peak_gflops:>6.0f}%"
+            share = 100 * gflops / peak_gflops if peak_gflops == peak_gflops else None
+            line += f" {gflops:>8.1f} " + (f"{share:>6.0f}%" if share is not None else f"{'-':>7}")
         print(line)
 
 

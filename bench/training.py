@@ -59,7 +59,7 @@ def flops(model: str, batch: int) -> float:
 
 
 # ---------------------------------------------------------------------------------- workers
-def ember_step(model_name: str, batch: int):
+def ember_step(model_name: str, batch: int, device: str = "cpu"):
     import ember
     from ember import layers
 
@@ -109,12 +109,13 @@ def ember_step(model_name: str, batch: int):
             ]
         )
         loss = "sparse_categorical_crossentropy"
-    model.compile(optimizer="adam", loss=loss)
+    # On a GPU train_on_batch copies the host batch to the device, as fit does every step.
+    model.compile(optimizer="adam", loss=loss, device=device)
     x, y = data(model_name, batch)
     return lambda: model.train_on_batch(x, y)
 
 
-def torch_step(model_name: str, batch: int):
+def torch_step(model_name: str, batch: int, device: str = "cpu"):
     import torch
     from torch import nn
 
@@ -181,13 +182,19 @@ def torch_step(model_name: str, batch: int):
     else:
         xt = torch.from_numpy(np.ascontiguousarray(x.transpose(0, 3, 1, 2)))
         yt = torch.from_numpy(y)
+    model.to(device)
     opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+    cuda = device != "cpu"
 
     def step():
         opt.zero_grad(set_to_none=True)
-        loss = loss_fn(model(xt), yt)
+        # On a GPU the host batch is copied every step, as ember does.
+        loss = loss_fn(model(xt.to(device)), yt.to(device))
         loss.backward()
         opt.step()
+        if cuda:
+            # ember reads the loss back every step (that waits for the GPU); so does this.
+            loss.item()
 
     return step
 
