@@ -192,6 +192,44 @@ def test_cuda_extension_signatures_match_the_cpu_kernels():
         assert params(getattr(_C_cuda, name)) == params(getattr(_C, name)), name
 
 
+def test_cuda_extension_refuses_host_arrays_naming_both_devices():
+    """Every CUDA binding, given the numpy arguments its CPU twin accepts, raises the
+    mixed-device ValueError before touching the device (so this runs without a GPU)."""
+    _C_cuda = pytest.importorskip("ember._C_cuda", reason="not a CUDA build")
+    seen = set()
+    for name, args, kwargs in _kernel_cases(np.random.default_rng(0)):
+        seen.add(name)
+        with pytest.raises(ValueError, match="is on cpu but this op runs on cuda"):
+            getattr(_C_cuda, name)(*args, **kwargs)
+    assert seen >= set(cuda_kernels.KERNELS) - {
+        "max_pool2d_backward",
+        "global_max_pool2d_backward",
+        "sgd_update",
+        "adam_update",
+        "rmsprop_update",
+        "adagrad_update",
+        "weight_decay_",
+        "scale_",
+        "clip_",
+    }
+    params = [np.ones((2, 2), np.float32)]
+    with pytest.raises(ValueError, match="is on cpu"):
+        _C_cuda.adam_update(
+            params,
+            params,
+            params,
+            params,
+            None,
+            lr=0.1,
+            beta1=0.9,
+            beta2=0.9,
+            epsilon=1e-7,
+            step=1,
+        )
+    with pytest.raises(ValueError, match="is on cpu"):
+        _C_cuda.binary("add", np.ones(2, np.float32), 1.0)
+
+
 def test_cuda_extension_imports_without_a_driver(no_gpu):
     _C_cuda = pytest.importorskip("ember._C_cuda", reason="not a CUDA build")
     count, reason = _C_cuda.probe()
@@ -218,6 +256,10 @@ def test_stand_in_tensor_round_trip(stand_in):
     np.testing.assert_array_equal(np.asarray(c), host)
     assert "device='cuda'" in repr(c)
     assert c.shape == (2, 3) and c.dtype == np.float32 and c.ndim == 2 and len(c) == 2
+    scalar = ember.tensor(3.0).to("cuda")
+    assert scalar.shape == () and float(scalar) == 3.0 and scalar.item() == 3.0
+    scalar.data[...] = 4.0
+    assert scalar.numpy().shape == () and float(scalar.numpy()) == 4.0
     # Gradients flow back across devices.
     (c * 3.0).sum().backward()
     np.testing.assert_array_equal(t.grad, np.full((2, 3), 3.0, np.float32))
@@ -506,7 +548,7 @@ def test_stand_in_runs_the_gpu_checks(stand_in):
 def _poison(backend: Any, *shapes: tuple[int, ...]) -> None:
     """Fill the allocator's cache with NaN blocks of these sizes, so the next outputs of those
     sizes land on NaN memory: an element a kernel forgets to write stays NaN."""
-    held = [backend.full(list(s), float("nan")) for s in shapes for _ in range(2)]
+    held = [backend.full(list(s), float("nan")) for s in shapes for _ in range(3)]
     backend.synchronize()
     del held
 
@@ -528,8 +570,9 @@ def _gpu_case(backend, name: str, args: list, kwargs: dict, tol: float = 1e-4) -
     flat = []
     for w in wants:
         flat.extend(w if isinstance(w, tuple) else (w,))
+    dargs, dkwargs = dev(args), dev(kwargs)  # uploaded first: they must not use the poison
     _poison(backend, *[w.shape for w in flat if isinstance(w, np.ndarray)])
-    got = getattr(table, name)(*dev(args), **dev(kwargs))
+    got = getattr(table, name)(*dargs, **dkwargs)
     gots = got if isinstance(got, tuple) else (got,)
     flat_got = []
     for g in gots:

@@ -169,4 +169,6 @@ def to_device(array: Any) -> CudaArray:
         arr = arr.astype(np.int64, copy=False)
     elif arr.dtype.kind in "fb" and arr.dtype != np.float32:
         arr = arr.astype(np.float32)
-    return CudaArray(backend.DeviceArray.from_numpy(np.ascontiguousarray(arr)))
+    # The extension makes its own contiguous copy (np.ascontiguousarray would turn a 0-d
+    # array into shape (1,)).
+    return CudaArray(backend.DeviceArray.from_numpy(arr))

@@ -201,7 +201,7 @@ class CudaArray(DeviceArray):
         host = np.asarray(value)
         if host.shape != self.shape:
             host = np.broadcast_to(host, self.shape)
-        self._h.copy_from(np.ascontiguousarray(host, dtype=np.dtype(self._h.dtype)))
+        self._h.copy_from(np.asarray(host, dtype=np.dtype(self._h.dtype)))
 
     # ------------------------------------------------------------------ reductions
     def sum(self, axis: Any = None, dtype: Any = None, out: Any = None, keepdims: bool = False):
