@@ -15,6 +15,19 @@ py::array as_real_array(py::handle obj, const std::string& op, const char* name)
   }
   py::array arr = py::array::ensure(obj);
   if (!arr) {
+    // A device array (ember.cuda.CudaArray) refuses numpy conversion: a CPU kernel was handed
+    // an array from another device, which deserves a message naming both.
+    if (py::hasattr(obj, "device")) {
+      py::object device = obj.attr("device");
+      if (py::isinstance<py::str>(device) && device.cast<std::string>() != "cpu") {
+        const std::string where = device.cast<std::string>();
+        throw py::value_error(op + ": " + name + " is on " + where +
+                              " but this op runs on cpu (its first input is on the cpu); every "
+                              "array of one op must be on one device: move them with "
+                              "Tensor.to('cpu') or Tensor.to('" +
+                              where + "')");
+      }
+    }
     throw py::type_error(op + ": " + name + " must be array-like, received " +
                          std::string(py::str(py::type::of(obj).attr("__name__"))));
   }

@@ -13,6 +13,14 @@
 
 #include "common/types.h"
 
+// The CUDA kernels (csrc/cuda/activation.cu) compile these inline functions for the device too, so
+// both draw exactly the same mask.
+#if defined(__CUDACC__)
+#define EMBER_HOST_DEVICE __host__ __device__
+#else
+#define EMBER_HOST_DEVICE
+#endif
+
 namespace ember {
 
 struct DropoutMask {
@@ -24,14 +32,14 @@ struct DropoutMask {
 // rate in [0, 1).
 DropoutMask make_dropout_mask(double rate, std::uint64_t seed);
 
-inline std::uint64_t splitmix64_mix(std::uint64_t z) {
+EMBER_HOST_DEVICE inline std::uint64_t splitmix64_mix(std::uint64_t z) {
   z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
   z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
   return z ^ (z >> 31);
 }
 
 // Whether element i survives.
-inline bool dropout_keeps(const DropoutMask& m, i64 i) {
+EMBER_HOST_DEVICE inline bool dropout_keeps(const DropoutMask& m, i64 i) {
   const std::uint64_t bits =
       splitmix64_mix(m.key + static_cast<std::uint64_t>(i) * 0x9e3779b97f4a7c15ULL);
   return (bits >> 32) >= m.threshold;

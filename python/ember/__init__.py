@@ -5,7 +5,9 @@ Keras course code runs after changing only the import line::
     from ember import layers, models          # was: from tensorflow.keras import ...
     import ember as keras                     # was: import keras / from tensorflow import keras
 
-The compiled kernels live in ``ember._C`` (reference versions in ``ember._C.ref``).
+The compiled kernels live in ``ember._C`` (reference versions in ``ember._C.ref``); a CUDA
+build adds ``ember._C_cuda``, loaded only when a GPU is asked for (``ember.cuda``,
+``Tensor.to("cuda")``, ``model.to("cuda")``).
 
 Example:
     >>> import ember
@@ -31,7 +33,9 @@ _LAZY_MODULES = frozenset(
         "activations",
         "backend",
         "callbacks",
+        "cuda",
         "datasets",
+        "device",
         "initializers",
         "layers",
         "losses",
@@ -60,7 +64,9 @@ __all__ = [
     "backend",
     "build_info",
     "callbacks",
+    "cuda",
     "datasets",
+    "device",
     "preprocessing",
     "enable_grad",
     "get_num_threads",
@@ -102,14 +108,25 @@ def build_info() -> dict:
 
     Returns a dict with ``version``, ``compiler``, ``openmp`` (bool), ``isa`` (the micro-kernel
     family in use: ``"avx512"``, ``"avx2"`` or ``"generic"``), ``supported_isas``, ``threads``,
-    ``cuda`` (whether the CUDA build was enabled) and ``gemm_tile`` (micro-tile rows, columns).
+    ``gemm_tile`` (micro-tile rows, columns), ``cuda`` (whether the CUDA kernels were compiled
+    in), ``cuda_usable`` (whether a GPU can be used now) and ``cuda_reason`` (why not, or None),
+    plus ``cuda_device`` (the GPU's name) when it can.
 
     Example:
         >>> info = ember.build_info()
         >>> info["threads"] >= 1
         True
+        >>> info["cuda_usable"] or bool(info["cuda_reason"])
+        True
     """
-    return _C.build_info()
+    from ember import cuda
+
+    info = _C.build_info()
+    info["cuda_usable"] = cuda.is_available()
+    info["cuda_reason"] = cuda.unavailable_reason()
+    if info["cuda_usable"]:
+        info["cuda_device"] = cuda.device_name()
+    return info
 
 
 def get_num_threads() -> int:

@@ -23,6 +23,9 @@ from typing import Any
 
 import numpy as np
 
+from ember import device as _device
+from ember.device import DeviceArray
+
 __all__ = [
     "Function",
     "Tensor",
@@ -70,11 +73,17 @@ def enable_grad() -> Iterator[None]:
         _state.grad_enabled = before
 
 
-def as_float32(data: Any) -> np.ndarray:
-    """``data`` as a float32 ndarray (no copy when it already is one)."""
-    if isinstance(data, Tensor):
+def as_float32(data: Any) -> Any:
+    """``data`` as a float32 ndarray (no copy when it already is one); device arrays (which
+    ``np.asarray`` would refuse) stay on their device."""
+    if type(data) is np.ndarray:
+        arr = data
+    elif isinstance(data, Tensor):
         return data.data
-    arr = np.asarray(data)
+    elif isinstance(data, DeviceArray):
+        return data if data.dtype == np.float32 else data.astype(np.float32)
+    else:
+        arr = np.asarray(data)
     if arr.dtype != np.float32:
         if arr.dtype.kind not in "fiub":
             raise TypeError(f"expected real numbers, received dtype {arr.dtype}")
@@ -194,9 +203,50 @@ class Tensor:
     def size(self) -> int:
         return self.data.size
 
+    @property
+    def device(self) -> str:
+        """Where the values live: ``"cpu"`` or ``"cuda"``.
+
+        Example:
+            >>> ember.tensor([1.0]).device
+            'cpu'
+        """
+        return _device.of(self.data)
+
+    def to(self, device: str) -> Tensor:
+        """This tensor on ``device`` (``"cpu"``, ``"cuda"`` or ``"cuda:0"``): itself when it is
+        already there, else a copy that gradients flow back through. Raises ValueError for an
+        unknown device and RuntimeError ``"CUDA is unavailable: <reason>"`` when CUDA cannot be
+        used.
+
+        Example:
+            >>> t = ember.tensor([1.0, 2.0])
+            >>> t.to("cpu") is t
+            True
+        """
+        target = _device.parse(device)
+        if _device.of(self.data) == target:
+            return self
+        return ToDevice.apply(self, target)
+
+    def cpu(self) -> Tensor:
+        """This tensor on the CPU (itself when it is already there).
+
+        Example:
+            >>> t = ember.tensor([1.0])
+            >>> t.cpu() is t
+            True
+        """
+        return self.to(_device.CPU)
+
+    def cuda(self) -> Tensor:
+        """This tensor on the GPU (RuntimeError when CUDA is unavailable)."""
+        return self.to(_device.CUDA)
+
     def numpy(self) -> np.ndarray:
-        """The values as a numpy array (the storage itself, not a copy)."""
-        return self.data
+        """The values as a numpy array: the storage itself on the CPU, a copy from the GPU."""
+        data = self.data
+        return data if type(data) is np.ndarray else _device.host(data)
 
     def item(self) -> float:
         return self.data.item()
@@ -205,11 +255,13 @@ class Tensor:
         return len(self.data)
 
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
-        return self.data if dtype is None else self.data.astype(dtype)
+        data = self.numpy()
+        return data if dtype is None else data.astype(dtype)
 
     def __repr__(self) -> str:
         grad = ", requires_grad=True" if self.requires_grad else ""
-        return f"Tensor({np.array2string(self.data, separator=', ')}{grad})"
+        where = "" if type(self.data) is np.ndarray else f", device='{self.device}'"
+        return f"Tensor({np.array2string(self.numpy(), separator=', ')}{where}{grad})"
 
     def __float__(self) -> float:
         return float(self.data)
@@ -344,7 +396,7 @@ class Tensor:
                 )
             seed = np.ones_like(self.data)
         else:
-            seed = as_float32(grad)
+            seed = _device.to(as_float32(grad), self.device)
             if seed.shape != self.shape:
                 raise ValueError(
                     f"backward(): gradient shape {seed.shape} does not match the tensor's "
@@ -358,6 +410,17 @@ class Tensor:
     def _accumulate(self, g: np.ndarray) -> None:
         # Never in place: g may be shared with another input of the same op.
         self.grad = g if self.grad is None else self.grad + g
+
+
+class ToDevice(Function):
+    """A copy to another device; the gradient is copied back."""
+
+    def forward(self, x: Any, target: str) -> Any:
+        self.source = _device.of(x)
+        return _device.to(x, target)
+
+    def backward(self, g: Any):
+        return (_device.to(g, self.source),)
 
 
 def _topological_order(root: Function) -> list[Function]:
@@ -431,7 +494,7 @@ class Variable(Tensor):
     __slots__ = ("name", "trainable", "_layer_trainable")
 
     def __init__(self, value: Any, trainable: bool = True, name: str = "variable") -> None:
-        super().__init__(np.array(as_float32(value), dtype=np.float32, copy=True, order="C"))
+        super().__init__(_copy(value, "C"))
         self.name = name
         self.trainable = bool(trainable)
         self.requires_grad = self.trainable
@@ -439,6 +502,8 @@ class Variable(Tensor):
     def assign(self, value: Any) -> None:
         """Overwrite the values in place (shape must match)."""
         arr = as_float32(value.data if isinstance(value, Tensor) else value)
+        if isinstance(arr, DeviceArray) and type(self.data) is np.ndarray:
+            arr = arr.numpy()
         if arr.shape != self.data.shape:
             raise ValueError(
                 f"Variable '{self.name}': cannot assign a value of shape {arr.shape} to a "
@@ -446,8 +511,15 @@ class Variable(Tensor):
             )
         np.copyto(self.data, arr)
 
+    def _move_to(self, target: str) -> None:
+        """Move the storage to ``target`` in place (``Model.to``): the Variable object, which
+        layers and optimizer state refer to, stays the same."""
+        self.data = _device.to(self.data, target)
+        self.grad = None
+
     def __repr__(self) -> str:
-        return f"<Variable '{self.name}' shape={self.shape} trainable={self.trainable}>"
+        where = "" if type(self.data) is np.ndarray else f" device={self.device}"
+        return f"<Variable '{self.name}' shape={self.shape} trainable={self.trainable}{where}>"
 
 
 def tensor(data: Any, requires_grad: bool = False) -> Tensor:
@@ -457,6 +529,12 @@ def tensor(data: Any, requires_grad: bool = False) -> Tensor:
         >>> ember.tensor([[1, 2], [3, 4]]).shape
         (2, 2)
     """
-    if isinstance(data, Tensor):
-        return Tensor(data.data.copy(), requires_grad=requires_grad)
-    return Tensor(np.array(as_float32(data), copy=True), requires_grad=requires_grad)
+    return Tensor(_copy(data, "K"), requires_grad=requires_grad)
+
+
+def _copy(data: Any, order: str) -> Any:
+    """A float32 copy of data on data's device (device arrays are always C-contiguous)."""
+    arr = as_float32(data)
+    if isinstance(arr, DeviceArray):
+        return arr.copy()
+    return np.array(arr, dtype=np.float32, copy=True, order=order)

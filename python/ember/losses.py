@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from ember import device
 from ember.autograd import Tensor
 from ember.ops import losses as loss_ops
 from ember.ops import math as m
@@ -44,6 +45,15 @@ __all__ = [
 
 def _values(y: Any) -> np.ndarray:
     return y.data if isinstance(y, Tensor) else np.asarray(y)
+
+
+def _like(y_pred: Tensor, arr: Any) -> Any:
+    """Host targets (or weights) on y_pred's device: they are data, copied once per loss call
+    (once per training step) when the model runs on a GPU."""
+    data = y_pred.data
+    if type(data) is np.ndarray:
+        return arr
+    return device.to(arr, device.of(data))
 
 
 def match_rank(y_true: np.ndarray, y_pred: Tensor) -> np.ndarray:
@@ -92,7 +102,7 @@ def categorical_crossentropy(
         return loss_ops.softmax_cross_entropy(y_pred, target)
     probs = m.divide(y_pred, m.sum(y_pred, axis=-1, keepdims=True))
     probs = m.clip(probs, EPSILON, 1.0 - EPSILON)
-    return m.negative(m.sum(m.multiply(target, m.log(probs)), axis=-1))
+    return m.negative(m.sum(m.multiply(_like(y_pred, target), m.log(probs)), axis=-1))
 
 
 def sparse_categorical_crossentropy(
@@ -146,6 +156,7 @@ def binary_crossentropy(
         elementwise = loss_ops.sigmoid_cross_entropy(y_pred, target)
     else:
         # Keras 3: clip, then the plain logs (no second epsilon inside them).
+        target = _like(y_pred, target)
         p = m.clip(y_pred, EPSILON, 1.0 - EPSILON)
         pos = m.multiply(target, m.log(p))
         neg = m.multiply(1.0 - target, m.log(m.subtract(1.0, p)))
@@ -157,7 +168,7 @@ def mean_squared_error(y_true: Any, y_pred: Any) -> Tensor:
     y_pred = m.to_tensor(y_pred)
     target = match_rank(_values(y_true).astype(np.float32), y_pred)
     _check_same_shape("mean_squared_error", target, y_pred)
-    diff = m.subtract(y_pred, target)
+    diff = m.subtract(y_pred, _like(y_pred, target))
     return m.mean(m.multiply(diff, diff), axis=-1)
 
 
@@ -165,7 +176,7 @@ def mean_absolute_error(y_true: Any, y_pred: Any) -> Tensor:
     y_pred = m.to_tensor(y_pred)
     target = match_rank(_values(y_true).astype(np.float32), y_pred)
     _check_same_shape("mean_absolute_error", target, y_pred)
-    return m.mean(m.abs(m.subtract(y_pred, target)), axis=-1)
+    return m.mean(m.abs(m.subtract(y_pred, _like(y_pred, target))), axis=-1)
 
 
 def huber(y_true: Any, y_pred: Any, delta: float = 1.0) -> Tensor:
@@ -173,7 +184,7 @@ def huber(y_true: Any, y_pred: Any, delta: float = 1.0) -> Tensor:
     y_pred = m.to_tensor(y_pred)
     target = match_rank(_values(y_true).astype(np.float32), y_pred)
     _check_same_shape("huber", target, y_pred)
-    err = m.abs(m.subtract(y_pred, target))
+    err = m.abs(m.subtract(y_pred, _like(y_pred, target)))
     small = m.clip(err, 0.0, delta)  # min(|e|, delta), gradient 1 below delta
     linear = m.subtract(err, small)
     per = m.add(m.multiply(m.multiply(small, small), 0.5), m.multiply(linear, delta))
@@ -187,12 +198,12 @@ REDUCTIONS = ("sum_over_batch_size", "sum", "mean", "mean_with_sample_weight", "
 def reduce_loss(values: Tensor, sample_weight: Any, reduction: str | None) -> Tensor:
     """Apply per-sample weights, then Keras' reduction."""
     if sample_weight is not None:
-        sw = np.asarray(_values(sample_weight), np.float32)
+        sw = np.asarray(device.host(_values(sample_weight)), np.float32)
         while sw.ndim > values.ndim and sw.shape[-1] == 1:
             sw = sw[..., 0]
         while sw.ndim < values.ndim:
             sw = sw[..., None]
-        values = m.multiply(values, sw)
+        values = m.multiply(values, _like(values, sw))
     else:
         sw = None
     if reduction in (None, "none"):

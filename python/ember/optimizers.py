@@ -19,8 +19,9 @@ from typing import Any
 
 import numpy as np
 
-from ember import _C
+from ember import device
 from ember.autograd import Tensor, Variable
+from ember.device import kernels
 
 __all__ = [
     "SGD",
@@ -196,8 +197,11 @@ _SCHEDULES = {
 
 
 # ---------------------------------------------------------------------- optimizers
-def _as_array(g: Any) -> np.ndarray:
-    arr = g.data if isinstance(g, Tensor) else np.asarray(g)
+def _as_array(g: Any) -> Any:
+    arr = g.data if isinstance(g, Tensor) else g
+    if isinstance(arr, device.DeviceArray):
+        return arr  # float32 and contiguous by construction
+    arr = np.asarray(arr)
     if arr.dtype != np.float32 or not arr.flags.c_contiguous:
         arr = np.ascontiguousarray(arr, dtype=np.float32)
     return arr
@@ -290,12 +294,21 @@ class Optimizer:
         self._exclude_from_decay.update(id(v) for v in var_list)
 
     # -- slots
-    def _slots_for(self, var: Variable) -> dict[str, np.ndarray]:
+    def _slots_for(self, var: Variable) -> dict[str, Any]:
         slots = self._slots.get(id(var))
         if slots is None:
-            slots = {name: np.zeros(var.shape, np.float32) for name in self._needed_slots()}
+            # On the variable's device: the update kernels take them with the parameters.
+            slots = {name: device.zeros_like(var.data) for name in self._needed_slots()}
             self._slots[id(var)] = slots
         return slots
+
+    def _move_slots(self, variables: Sequence[Variable], target: str) -> None:
+        """Move the state of ``variables`` to ``target`` (``Model.to``)."""
+        for v in variables:
+            slots = self._slots.get(id(v))
+            if slots is not None:
+                for name, value in slots.items():
+                    slots[name] = device.to(value, target)
 
     def _needed_slots(self) -> tuple[str, ...]:
         return self._slot_names
@@ -319,7 +332,7 @@ class Optimizer:
         if self.weight_decay:
             decayed = [v.data for v in variables if id(v) not in self._exclude_from_decay]
             if decayed:
-                _C.weight_decay_(decayed, factor=float(self.weight_decay) * lr)
+                kernels(decayed[0]).weight_decay_(decayed, factor=float(self.weight_decay) * lr)
         slots = [self._slots_for(v) for v in variables]
         self._update([v.data for v in variables], grads, slots, lr, self.iterations + 1)
         self.iterations += 1
@@ -332,11 +345,11 @@ class Optimizer:
         clipvalue. Gradients may be shared with the caller, so clipping makes copies."""
         if self.clipnorm is not None:
             for i, g in enumerate(grads):
-                norm = _C.global_norm([g])
+                norm = kernels(g).global_norm([g])
                 if norm > self.clipnorm:
                     grads[i] = g * np.float32(self.clipnorm / norm)
         elif self.global_clipnorm is not None:
-            norm = _C.global_norm(grads)
+            norm = kernels(grads[0]).global_norm(grads)
             if norm > self.global_clipnorm:
                 scale = np.float32(self.global_clipnorm / norm)
                 grads[:] = [g * scale for g in grads]
@@ -359,7 +372,7 @@ class Optimizer:
         out = [np.array([self.iterations], np.int64)]
         for v in trainable:
             slots = self._slots_for(v)
-            out.extend(slots[name] for name in self._needed_slots())
+            out.extend(device.host(slots[name]) for name in self._needed_slots())
         return out
 
     def set_variables_for(self, trainable: Sequence[Variable], values: Sequence[Any]) -> None:
@@ -432,7 +445,7 @@ class SGD(Optimizer):
 
     def _update(self, params, grads, slots, lr, step) -> None:
         velocities = [s["momentum"] for s in slots] if self.momentum else None
-        _C.sgd_update(
+        kernels(params[0]).sgd_update(
             params, grads, velocities, lr=lr, momentum=self.momentum, nesterov=self.nesterov
         )
 
@@ -458,7 +471,7 @@ class Adam(Optimizer):
         return ("m", "v", "vhat") if self.amsgrad else ("m", "v")
 
     def _update(self, params, grads, slots, lr, step) -> None:
-        _C.adam_update(
+        kernels(params[0]).adam_update(
             params,
             grads,
             [s["m"] for s in slots],
@@ -530,7 +543,7 @@ class RMSprop(Optimizer):
         return tuple(names)
 
     def _update(self, params, grads, slots, lr, step) -> None:
-        _C.rmsprop_update(
+        kernels(params[0]).rmsprop_update(
             params,
             grads,
             [s["velocity"] for s in slots],
@@ -568,15 +581,15 @@ class Adagrad(Optimizer):
     def _needed_slots(self) -> tuple[str, ...]:
         return ("accumulator",)
 
-    def _slots_for(self, var: Variable) -> dict[str, np.ndarray]:
+    def _slots_for(self, var: Variable) -> dict[str, Any]:
         slots = self._slots.get(id(var))
         if slots is None:
-            slots = {"accumulator": np.full(var.shape, self.initial_accumulator_value, np.float32)}
+            slots = {"accumulator": device.full_like(var.data, self.initial_accumulator_value)}
             self._slots[id(var)] = slots
         return slots
 
     def _update(self, params, grads, slots, lr, step) -> None:
-        _C.adagrad_update(
+        kernels(params[0]).adagrad_update(
             params, grads, [s["accumulator"] for s in slots], lr=lr, epsilon=self.epsilon
         )
 

@@ -16,12 +16,13 @@ from typing import Any
 
 import numpy as np
 
+from ember import device as device_module
 from ember import losses as losses_module
 from ember import metrics as metrics_module
 from ember import optimizers as optimizers_module
 from ember.autograd import Tensor, no_grad
 from ember.callbacks import CallbackList, History, ProgbarLogger
-from ember.layers.node import flatten
+from ember.layers.node import flatten, map_structure
 from ember.models import data as data_module
 from ember.ops import math as math_ops
 
@@ -49,6 +50,11 @@ class _Output:
 class Trainer:
     """Mixin holding the training loop; ``Model`` inherits it."""
 
+    # Where fit / evaluate / predict run (Model.to, compile(device=...)); class attributes so
+    # every Model has them whatever its __init__ does.
+    _device = device_module.CPU
+    _device_ready = True  # the weights are where _device says
+
     def __init__(self) -> None:
         self.optimizer: optimizers_module.Optimizer | None = None
         self.compiled = False
@@ -70,9 +76,11 @@ class Trainer:
         steps_per_execution: int = 1,
         jit_compile: Any = "auto",
         auto_scale_loss: bool = True,
+        device: str | None = None,
     ) -> None:
         """Configure training. ``run_eagerly``, ``steps_per_execution`` and ``jit_compile``
-        are accepted for compatibility and change nothing (ember always runs eagerly, fast)."""
+        are accepted for compatibility and change nothing (ember always runs eagerly, fast).
+        ``device`` (``"cpu"`` or ``"cuda"``), when given, moves the model there as ``to()``."""
         if weighted_metrics:
             raise NotImplementedError("compile: weighted_metrics is not supported")
         self.optimizer = optimizers_module.get(optimizer)
@@ -89,6 +97,60 @@ class Trainer:
         self._metrics_spec = metrics
         self._outputs_compiled = None
         self.compiled = True
+        if device is not None:
+            self.to(device)
+
+    # ------------------------------------------------------------------ device
+    def to(self, device: str) -> Any:
+        """Run this model on ``device`` (``"cpu"``, ``"cuda"`` or ``"cuda:0"``): its weights and
+        optimizer state move there (layers built later follow at the first batch), and fit,
+        evaluate and predict copy each batch there once per step and return host results.
+
+        Raises ValueError for an unknown device and RuntimeError ``"CUDA is unavailable:
+        <reason>"`` when CUDA cannot be used; the model is then left where it was.
+
+        Example:
+            >>> model.to("cpu") is model
+            True
+        """
+        target = device_module.parse(device)
+        if target != device_module.CPU:
+            from ember import cuda
+
+            cuda.require()
+        self._device = target
+        self._device_ready = False
+        if self.built or target == device_module.CPU:
+            self._move_weights()
+        return self
+
+    @property
+    def device(self) -> str:
+        """Where this model runs (``"cpu"`` unless moved with ``to`` or ``compile``)."""
+        return self._device
+
+    def _move_weights(self) -> None:
+        weights = self.weights
+        for v in weights:
+            if device_module.of(v.data) != self._device:
+                v._move_to(self._device)
+        if self.optimizer is not None:
+            self.optimizer._move_slots(weights, self._device)
+        self._device_ready = True
+
+    def _inputs_on_device(self, x: Any) -> Any:
+        """x (arrays, lists or dicts of them) on the model's device, one copy per batch."""
+        if not self._device_ready:
+            if not self.built:
+                # A model that builds its layers at the first call: build them on the host with
+                # one sample, then move every weight.
+                with no_grad():
+                    self(map_structure(_first_row, x), training=False)
+            self._move_weights()
+        target = self._device
+        return map_structure(
+            lambda a: device_module.to(a, target) if isinstance(a, np.ndarray) else a, x
+        )
 
     @property
     def compiled_loss(self) -> Any:
@@ -233,14 +295,16 @@ class Trainer:
             if yt is None:
                 raise ValueError(f"fit: no targets given for output '{out.name}'")
             value = out.loss(yt, yp, sw)
-            out.loss_tracker.update_state(value.data, sample_weight=batch)
+            out.loss_tracker.update_state(device_module.host(value.data), sample_weight=batch)
             scaled = value if out.weight == 1.0 else math_ops.multiply(value, out.weight)
             total = scaled if total is None else math_ops.add(total, scaled)
         assert total is not None
-        self._loss_tracker.update_state(total.data, sample_weight=batch)
+        self._loss_tracker.update_state(device_module.host(total.data), sample_weight=batch)
         for out, yt, yp, sw in zip(outputs, targets, preds, weights):
-            for m in out.metrics or []:
-                m.update_state(yt, yp.data, sample_weight=sw)
+            if out.metrics:
+                pred = device_module.host(yp.data)  # metrics are computed on the host
+                for m in out.metrics:
+                    m.update_state(yt, pred, sample_weight=sw)
         return total, self._logs()
 
     def _logs(self) -> dict:
@@ -255,6 +319,8 @@ class Trainer:
 
     def train_step(self, x: Any, y: Any, sample_weight: Any = None) -> dict:
         """One optimizer step on one batch; returns the running logs."""
+        if self._device != device_module.CPU:
+            x = self._inputs_on_device(x)
         trainable = self.trainable_weights
         for v in trainable:
             v.grad = None
@@ -269,6 +335,8 @@ class Trainer:
         return logs
 
     def test_step(self, x: Any, y: Any, sample_weight: Any = None) -> dict:
+        if self._device != device_module.CPU:
+            x = self._inputs_on_device(x)
         with no_grad():
             y_pred = self(x, training=False)
             _, logs = self._loss_and_logs(y, y_pred, sample_weight)
@@ -518,6 +586,8 @@ class Trainer:
 
     def _predict_arrays(self, x: Any) -> Any:
         """Inference outputs as numpy: one array, or a list for several outputs."""
+        if self._device != device_module.CPU:
+            return self._predict_on_device(x)
         chain = self._inference_chain() if isinstance(x, np.ndarray) else None
         if chain is not None:
             # Every layer is one kernel call: skip Tensors, ops and graph bookkeeping, which
@@ -531,8 +601,19 @@ class Trainer:
             return [t.data for t in flatten(out)]
         return out.data
 
+    def _predict_on_device(self, x: Any) -> Any:
+        with no_grad():
+            out = self(self._inputs_on_device(x), training=False)
+        if isinstance(out, (list, tuple, dict)):
+            return [device_module.host(t.data) for t in flatten(out)]
+        return device_module.host(out.data)
+
     def _format(self, logs: dict, return_dict: bool) -> Any:
         if return_dict:
             return logs
         values = [logs[k] for k in self.metrics_names if k in logs]
         return values[0] if len(values) == 1 else values
+
+
+def _first_row(a: Any) -> Any:
+    return a[:1] if isinstance(a, np.ndarray) and a.ndim else a

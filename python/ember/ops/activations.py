@@ -15,8 +15,8 @@ from typing import Any
 
 import numpy as np
 
-from ember import _C
 from ember.autograd import Function, Tensor
+from ember.device import kernels
 from ember.ops.math import to_tensor
 
 # Activations whose gradient is a function of the output alone, so backward keeps only y.
@@ -38,14 +38,14 @@ _NEEDS_X = {
 
 class Activation(Function):
     def forward(self, x: np.ndarray, name: str, alpha: float) -> np.ndarray:
-        y = _C.activation_forward(x, name, alpha=alpha)
+        y = kernels(x).activation_forward(x, name, alpha=alpha)
         self.name, self.alpha = name, alpha
         self.x = x if name in _NEEDS_X else None
         self.y = y
         return y
 
     def backward(self, g: np.ndarray):
-        return (_C.activation_backward(g, self.x, self.y, self.name, alpha=self.alpha),)
+        return (kernels(g).activation_backward(g, self.x, self.y, self.name, alpha=self.alpha),)
 
 
 class Relu(Function):
@@ -54,28 +54,28 @@ class Relu(Function):
     def forward(self, x, negative_slope: float, max_value: float | None, threshold: float):
         self.x = x
         self.args = dict(negative_slope=negative_slope, max_value=max_value, threshold=threshold)
-        return _C.relu_forward(x, **self.args)
+        return kernels(x).relu_forward(x, **self.args)
 
     def backward(self, g):
-        return (_C.relu_backward(g, self.x, **self.args),)
+        return (kernels(g).relu_backward(g, self.x, **self.args),)
 
 
 class Softmax(Function):
     def forward(self, x: np.ndarray) -> np.ndarray:
-        self.y = _C.softmax_forward(x)
+        self.y = kernels(x).softmax_forward(x)
         return self.y
 
     def backward(self, g: np.ndarray):
-        return (_C.softmax_backward(g, self.y),)
+        return (kernels(g).softmax_backward(g, self.y),)
 
 
 class LogSoftmax(Function):
     def forward(self, x: np.ndarray) -> np.ndarray:
-        self.y = _C.log_softmax_forward(x)
+        self.y = kernels(x).log_softmax_forward(x)
         return self.y
 
     def backward(self, g: np.ndarray):
-        return (_C.log_softmax_backward(g, self.y),)
+        return (kernels(g).log_softmax_backward(g, self.y),)
 
 
 def activation(x: Any, name: str, alpha: float = 0.0) -> Tensor:

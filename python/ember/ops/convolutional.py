@@ -13,8 +13,8 @@ from typing import Any
 
 import numpy as np
 
-from ember import _C
 from ember.autograd import Function, Tensor
+from ember.device import kernels
 from ember.ops.core import fused_activation_backward
 from ember.ops.math import to_tensor
 
@@ -25,7 +25,7 @@ class Conv2D(Function):
         bias = bias[0] if bias else None
         self.geom, self.act, self.has_bias = geom, act, bias is not None
         self.x, self.kernel = x, kernel
-        self.y = _C.conv2d_forward(x, kernel, bias, activation=act, **geom)
+        self.y = kernels(x).conv2d_forward(x, kernel, bias, activation=act, **geom)
         return self.y
 
     # Set by a consumer that already applied the activation's gradient (ops.pooling.MaxPool2D).
@@ -34,13 +34,14 @@ class Conv2D(Function):
     def backward(self, g: np.ndarray):
         dz = g if self.act_grad_done else fused_activation_backward(g, self.y, self.act)
         needs = self.needs_input_grad
+        k = kernels(dz)
         dx = dw = db = None
         if needs[0]:
-            dx = _C.conv2d_backward_input(dz, self.kernel, self.x.shape, **self.geom)
+            dx = k.conv2d_backward_input(dz, self.kernel, self.x.shape, **self.geom)
         if needs[1]:
-            dw = _C.conv2d_backward_weight(self.x, dz, self.kernel.shape[:2], **self.geom)
+            dw = k.conv2d_backward_weight(self.x, dz, self.kernel.shape[:2], **self.geom)
         if self.has_bias and needs[2]:
-            db = _C.conv2d_backward_bias(dz)
+            db = k.conv2d_backward_bias(dz)
         return (dx, dw, db) if self.has_bias else (dx, dw)
 
 
@@ -65,14 +66,15 @@ class Conv2DTranspose(Function):
 
     def forward(self, x, kernel, out_shape, geom):
         self.x, self.kernel, self.geom = x, kernel, geom
-        return _C.conv2d_backward_input(x, kernel, out_shape, **geom)
+        return kernels(x).conv2d_backward_input(x, kernel, out_shape, **geom)
 
     def backward(self, g):
         needs = self.needs_input_grad
-        dx = _C.conv2d_forward(g, self.kernel, None, **self.geom) if needs[0] else None
+        k = kernels(g)
+        dx = k.conv2d_forward(g, self.kernel, None, **self.geom) if needs[0] else None
         dw = None
         if needs[1]:
-            dw = _C.conv2d_backward_weight(g, self.x, self.kernel.shape[:2], **self.geom)
+            dw = k.conv2d_backward_weight(g, self.x, self.kernel.shape[:2], **self.geom)
         return dx, dw
 
 

@@ -13,8 +13,8 @@ from typing import Any
 
 import numpy as np
 
-from ember import _C
 from ember.autograd import Function, Tensor
+from ember.device import kernels
 from ember.ops.math import to_tensor
 
 # Activations the GEMM epilogue applies while the tile is in registers or cache.
@@ -25,7 +25,7 @@ def fused_activation_backward(g: np.ndarray, y: np.ndarray, act: str) -> np.ndar
     """Gradient through an epilogue activation, from its output y."""
     if act == "linear":
         return g
-    return _C.activation_backward(g, None, y, act)
+    return kernels(g).activation_backward(g, None, y, act)
 
 
 class Dense(Function):
@@ -41,7 +41,7 @@ class Dense(Function):
         self.lead = x.shape[:-1]
         self.x2 = x.reshape(-1, x.shape[-1])
         self.kernel, self.act, self.has_bias = kernel, act, bias is not None
-        y = _C.gemm(self.x2, kernel, bias=bias, activation=act)
+        y = kernels(x).gemm(self.x2, kernel, bias=bias, activation=act)
         self.y = y
         return y.reshape(*self.lead, units)
 
@@ -49,13 +49,14 @@ class Dense(Function):
         units = self.kernel.shape[1]
         dz = fused_activation_backward(g.reshape(-1, units), self.y, self.act)
         needs = self.needs_input_grad
+        k = kernels(dz)
         dx = dw = db = None
         if needs[0]:
-            dx = _C.gemm(dz, self.kernel, trans_b=True).reshape(*self.lead, self.kernel.shape[0])
+            dx = k.gemm(dz, self.kernel, trans_b=True).reshape(*self.lead, self.kernel.shape[0])
         if needs[1]:
-            dw = _C.gemm(self.x2, dz, trans_a=True)
+            dw = k.gemm(self.x2, dz, trans_a=True)
         if self.has_bias and needs[2]:
-            db = _C.column_sums(dz)
+            db = k.column_sums(dz)
         return (dx, dw, db) if self.has_bias else (dx, dw)
 
 
@@ -69,10 +70,10 @@ def dense(x: Any, kernel: Tensor, bias: Tensor | None, activation: str = "linear
 class Dropout(Function):
     def forward(self, x: np.ndarray, rate: float, seed: int) -> np.ndarray:
         self.rate, self.seed = rate, seed
-        return _C.dropout_forward(x, rate, seed)
+        return kernels(x).dropout_forward(x, rate, seed)
 
     def backward(self, g: np.ndarray):
-        return (_C.dropout_backward(g, self.rate, self.seed),)
+        return (kernels(g).dropout_backward(g, self.rate, self.seed),)
 
 
 def dropout(x: Any, rate: float, seed: int) -> Tensor:

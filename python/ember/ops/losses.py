@@ -14,8 +14,9 @@ from typing import Any
 
 import numpy as np
 
-from ember import _C
+from ember import device
 from ember.autograd import Function, Tensor
+from ember.device import kernels
 from ember.ops.math import to_tensor
 
 
@@ -23,12 +24,12 @@ class SoftmaxCrossEntropy(Function):
     """-sum(t * log_softmax(logits)) per row of a 2-D logits array."""
 
     def forward(self, logits: np.ndarray, targets: np.ndarray) -> np.ndarray:
-        loss, self.probs = _C.softmax_xent_forward(logits, targets)
+        loss, self.probs = kernels(logits).softmax_xent_forward(logits, targets)
         self.targets = targets
         return loss
 
     def backward(self, g: np.ndarray):
-        return (_C.softmax_xent_backward(self.probs, self.targets, g),)
+        return (kernels(g).softmax_xent_backward(self.probs, self.targets, g),)
 
 
 class SigmoidCrossEntropy(Function):
@@ -36,10 +37,18 @@ class SigmoidCrossEntropy(Function):
 
     def forward(self, logits: np.ndarray, targets: np.ndarray) -> np.ndarray:
         self.logits, self.targets = logits, targets
-        return _C.sigmoid_xent_forward(logits, targets)
+        return kernels(logits).sigmoid_xent_forward(logits, targets)
 
     def backward(self, g: np.ndarray):
-        return (_C.sigmoid_xent_backward(self.logits, self.targets, g),)
+        return (kernels(g).sigmoid_xent_backward(self.logits, self.targets, g),)
+
+
+def _on_device_of(t: Tensor, targets: Any) -> Any:
+    """Targets where the logits are: labels and target arrays are data that comes from the host
+    (one copy per loss call, i.e. per training step, when the model is on a GPU)."""
+    if type(t.data) is np.ndarray or isinstance(targets, device.DeviceArray):
+        return targets
+    return device.to(targets, device.of(t.data))
 
 
 def softmax_cross_entropy(logits: Any, targets: np.ndarray) -> Tensor:
@@ -51,14 +60,15 @@ def softmax_cross_entropy(logits: Any, targets: np.ndarray) -> Tensor:
     t = to_tensor(logits)
     lead = t.shape[:-1]
     flat = t if t.ndim == 2 else t.reshape(-1, t.shape[-1])
-    tgt = np.asarray(targets)
+    tgt = targets if isinstance(targets, device.DeviceArray) else np.asarray(targets)
     tgt = tgt.reshape(-1) if tgt.ndim == len(lead) else tgt.reshape(-1, t.shape[-1])
-    loss = SoftmaxCrossEntropy.apply(flat, tgt)
+    loss = SoftmaxCrossEntropy.apply(flat, _on_device_of(t, tgt))
     return loss if t.ndim == 2 else loss.reshape(lead)
 
 
 def sigmoid_cross_entropy(logits: Any, targets: np.ndarray) -> Tensor:
     t = to_tensor(logits)
-    return SigmoidCrossEntropy.apply(
-        t, np.broadcast_to(np.asarray(targets, np.float32), t.shape).astype(np.float32)
-    )
+    if isinstance(targets, device.DeviceArray):
+        return SigmoidCrossEntropy.apply(t, np.broadcast_to(targets, t.shape))
+    tgt = np.broadcast_to(np.asarray(targets, np.float32), t.shape).astype(np.float32)
+    return SigmoidCrossEntropy.apply(t, _on_device_of(t, tgt))

@@ -22,6 +22,12 @@ def to_tensor(x: Any) -> Tensor:
     return x if isinstance(x, Tensor) else Tensor(x)
 
 
+def _array(x: Any) -> Any:
+    """numpy returns a scalar for a full reduction: make it a 0-d array (device arrays already
+    are arrays)."""
+    return np.asarray(x) if isinstance(x, np.generic) else x
+
+
 def unbroadcast(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
     """Sum ``grad`` over the axes numpy broadcasting added or stretched to reach its shape."""
     if grad.shape == shape:
@@ -133,7 +139,7 @@ class Sum(Function):
         self.shape = a.shape
         self.axes = _normalize_axis(axis, a.ndim)
         self.keepdims = keepdims
-        return np.asarray(a.sum(axis=axis, keepdims=keepdims, dtype=np.float32))
+        return _array(a.sum(axis=axis, keepdims=keepdims, dtype=np.float32))
 
     def backward(self, g: np.ndarray):
         if not self.keepdims:
@@ -147,7 +153,7 @@ class Mean(Function):
         self.axes = _normalize_axis(axis, a.ndim)
         self.keepdims = keepdims
         self.count = int(np.prod([a.shape[i] for i in self.axes])) if self.axes else 1
-        return np.asarray(a.mean(axis=axis, keepdims=keepdims, dtype=np.float32))
+        return _array(a.mean(axis=axis, keepdims=keepdims, dtype=np.float32))
 
     def backward(self, g: np.ndarray):
         if not self.keepdims:
@@ -178,7 +184,7 @@ class Transpose(Function):
 class GetItem(Function):
     def forward(self, a: np.ndarray, index: Any) -> np.ndarray:
         self.shape, self.index = a.shape, index
-        return np.asarray(a[index])
+        return _array(a[index])
 
     def backward(self, g: np.ndarray):
         out = np.zeros(self.shape, np.float32)

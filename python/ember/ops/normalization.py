@@ -14,8 +14,8 @@ from typing import Any
 
 import numpy as np
 
-from ember import _C
 from ember.autograd import Function, Tensor
+from ember.device import kernels
 from ember.ops.math import to_tensor
 
 
@@ -30,14 +30,14 @@ def _grads_for(tensors_given: tuple[bool, bool], dx, dgamma, dbeta):
 
 class BatchNormTrain(Function):
     def forward(self, x, gamma, beta, epsilon: float, stats: dict) -> np.ndarray:
-        y, mean, var, invstd = _C.batchnorm_train_forward(x, gamma, beta, epsilon)
+        y, mean, var, invstd = kernels(x).batchnorm_train_forward(x, gamma, beta, epsilon)
         self.x, self.gamma, self.mean, self.invstd = x, gamma, mean, invstd
         self.given = (gamma is not None, beta is not None)
         stats["mean"], stats["var"] = mean, var
         return y
 
     def backward(self, g):
-        dx, dgamma, dbeta = _C.batchnorm_train_backward(
+        dx, dgamma, dbeta = kernels(g).batchnorm_train_backward(
             g, self.x, self.gamma, self.mean, self.invstd
         )
         return _grads_for(self.given, dx, dgamma, dbeta)
@@ -48,11 +48,15 @@ class BatchNormInference(Function):
         self.x, self.gamma = x, gamma
         self.moving = (moving_mean, moving_var, epsilon)
         self.given = (gamma is not None, beta is not None)
-        return _C.batchnorm_inference_forward(x, gamma, beta, moving_mean, moving_var, epsilon)
+        return kernels(x).batchnorm_inference_forward(
+            x, gamma, beta, moving_mean, moving_var, epsilon
+        )
 
     def backward(self, g):
         mean, var, eps = self.moving
-        dx, dgamma, dbeta = _C.batchnorm_inference_backward(g, self.x, self.gamma, mean, var, eps)
+        dx, dgamma, dbeta = kernels(g).batchnorm_inference_backward(
+            g, self.x, self.gamma, mean, var, eps
+        )
         return _grads_for(self.given, dx, dgamma, dbeta)
 
 

@@ -12,8 +12,8 @@ from typing import Any
 
 import numpy as np
 
-from ember import _C
 from ember.autograd import Function, Tensor
+from ember.device import kernels
 from ember.ops.convolutional import Conv2D
 from ember.ops.math import to_tensor
 
@@ -21,11 +21,12 @@ from ember.ops.math import to_tensor
 class MaxPool2D(Function):
     def forward(self, x: np.ndarray, geom: dict) -> np.ndarray:
         self.shape, self.geom = x.shape, geom
-        self.y, self.indices = _C.max_pool2d_forward(x, return_indices=True, **geom)
+        self.y, self.indices = kernels(x).max_pool2d_forward(x, return_indices=True, **geom)
         return self.y
 
     def backward(self, g: np.ndarray):
         producer = self.inputs[0]._ctx
+        k = kernels(g)
         if isinstance(producer, Conv2D) and producer.act == "relu":
             # Conv + ReLU + max pooling: the ReLU gradient only matters at the window maxima,
             # where relu(z) > 0 is y > 0. Masking the pooled gradient (a quarter of the size
@@ -34,27 +35,27 @@ class MaxPool2D(Function):
             # a retained graph may gain consumers between two backward passes).
             fused = self.inputs[0]._uses == 1
             if fused:
-                g = _C.activation_backward(g, None, self.y, "relu")
+                g = k.activation_backward(g, None, self.y, "relu")
             producer.act_grad_done = fused
-        return (_C.max_pool2d_backward(g, self.indices, self.shape, **self.geom),)
+        return (k.max_pool2d_backward(g, self.indices, self.shape, **self.geom),)
 
 
 class AvgPool2D(Function):
     def forward(self, x: np.ndarray, geom: dict) -> np.ndarray:
         self.shape, self.geom = x.shape, geom
-        return _C.avg_pool2d_forward(x, **geom)
+        return kernels(x).avg_pool2d_forward(x, **geom)
 
     def backward(self, g: np.ndarray):
-        return (_C.avg_pool2d_backward(g, self.shape, **self.geom),)
+        return (kernels(g).avg_pool2d_backward(g, self.shape, **self.geom),)
 
 
 class GlobalAvgPool2D(Function):
     def forward(self, x: np.ndarray) -> np.ndarray:
         self.shape = x.shape
-        return _C.global_avg_pool2d_forward(x)
+        return kernels(x).global_avg_pool2d_forward(x)
 
     def backward(self, g: np.ndarray):
-        return (_C.global_avg_pool2d_backward(g, self.shape),)
+        return (kernels(g).global_avg_pool2d_backward(g, self.shape),)
 
 
 class GlobalMaxPool2D(Function):
@@ -64,7 +65,7 @@ class GlobalMaxPool2D(Function):
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         self.x = x
-        self.y = _C.global_max_pool2d_forward(x)
+        self.y = kernels(x).global_max_pool2d_forward(x)
         return self.y
 
     def backward(self, g: np.ndarray):

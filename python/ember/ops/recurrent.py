@@ -19,8 +19,9 @@ from typing import Any
 
 import numpy as np
 
-from ember import _C
+from ember import device
 from ember.autograd import Function, Tensor, is_grad_enabled
+from ember.device import kernels
 from ember.ops.math import to_tensor
 
 _ORDER = ("x", "kernel", "recurrent_kernel", "bias", "h0", "c0")
@@ -35,13 +36,13 @@ class _Recurrent(Function):
     """Shared plumbing: which of the optional inputs were Tensors, and the saved arrays."""
 
     def _save(self, names: list[str], values: dict[str, Any]) -> None:
-        self.given = [n for n in names if isinstance(values.get(n), np.ndarray)]
+        self.given = [n for n in names if values.get(n) is not None]
         self.values = values
 
 
 class LSTM(_Recurrent):
     def forward(self, x, kernel, recurrent, bias, h0, c0, mask, rec_mask, flags, record):
-        h_seq, h_last, c_last, state = _C.lstm_forward(
+        h_seq, h_last, c_last, state = kernels(x).lstm_forward(
             x, kernel, recurrent, bias, h0, c0, mask, rec_mask, training=record, **flags
         )
         self._save(
@@ -54,7 +55,7 @@ class LSTM(_Recurrent):
 
     def backward(self, dh_seq, dh_last, dc_last):
         v = self.values
-        dx, dh0, dc0, dk, dr, db = _C.lstm_backward(
+        dx, dh0, dc0, dk, dr, db = kernels(v["x"]).lstm_backward(
             dh_seq,
             dh_last,
             dc_last,
@@ -77,7 +78,7 @@ class LSTM(_Recurrent):
 
 class GRU(_Recurrent):
     def forward(self, x, kernel, recurrent, bias, h0, mask, rec_mask, flags, record):
-        h_seq, h_last, state = _C.gru_forward(
+        h_seq, h_last, state = kernels(x).gru_forward(
             x, kernel, recurrent, bias, h0, mask, rec_mask, training=record, **flags
         )
         self._save(
@@ -89,7 +90,7 @@ class GRU(_Recurrent):
 
     def backward(self, dh_seq, dh_last):
         v = self.values
-        dx, dh0, dk, dr, db = _C.gru_backward(
+        dx, dh0, dk, dr, db = kernels(v["x"]).gru_backward(
             dh_seq,
             dh_last,
             v["x"],
@@ -108,7 +109,7 @@ class GRU(_Recurrent):
 
 class SimpleRNN(_Recurrent):
     def forward(self, x, kernel, recurrent, bias, h0, mask, rec_mask, flags, record):
-        h_seq, h_last, state = _C.simple_rnn_forward(
+        h_seq, h_last, state = kernels(x).simple_rnn_forward(
             x, kernel, recurrent, bias, h0, mask, rec_mask, training=record, **flags
         )
         self._save(
@@ -120,7 +121,7 @@ class SimpleRNN(_Recurrent):
 
     def backward(self, dh_seq, dh_last):
         v = self.values
-        dx, dh0, dk, dr, db = _C.simple_rnn_backward(
+        dx, dh0, dk, dr, db = kernels(v["x"]).simple_rnn_backward(
             dh_seq,
             dh_last,
             v["x"],
@@ -141,10 +142,14 @@ def _records(*tensors: Any) -> bool:
     return is_grad_enabled() and any(isinstance(t, Tensor) and t.requires_grad for t in tensors)
 
 
-def _mask_array(mask: Any) -> np.ndarray | None:
+def _mask_array(mask: Any, x: Tensor) -> Any:
+    """The mask as an array on x's device (masks are data, made on the host by the layers)."""
     if mask is None:
         return None
-    return mask.data if isinstance(mask, Tensor) else np.asarray(mask)
+    arr = mask.data if isinstance(mask, Tensor) else mask
+    if type(x.data) is np.ndarray:
+        return np.asarray(arr)
+    return device.to(arr, device.of(x.data))
 
 
 def lstm(
@@ -175,8 +180,8 @@ def lstm(
         bias,
         h0,
         c0,
-        _mask_array(mask),
-        _mask_array(recurrent_mask),
+        _mask_array(mask, x),
+        _mask_array(recurrent_mask, x),
         flags,
         record,
     )
@@ -211,8 +216,8 @@ def gru(
         recurrent_kernel,
         bias,
         h0,
-        _mask_array(mask),
-        _mask_array(recurrent_mask),
+        _mask_array(mask, x),
+        _mask_array(recurrent_mask, x),
         flags,
         record,
     )
@@ -240,8 +245,8 @@ def simple_rnn(
         recurrent_kernel,
         bias,
         h0,
-        _mask_array(mask),
-        _mask_array(recurrent_mask),
+        _mask_array(mask, x),
+        _mask_array(recurrent_mask, x),
         flags,
         record,
     )
