@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 #include <stdexcept>
+#include <tuple>
 
 namespace ember::bindings {
 namespace {
@@ -133,6 +134,23 @@ ActFn parse_act_fn(py::handle obj, const std::string& op) {
     all += (all.empty() ? "'" : ", '") + std::string(entry.first) + "'";
   throw py::value_error(op + ": activation name must be one of " + all + "; received " +
                         repr_of(obj));
+}
+
+Conv2dParams conv_params(const ConvArgs& args, const std::string& op) {
+  if (args.groups != 1) {
+    throw py::value_error(op + ": groups must be 1 (grouped convolution is not supported); " +
+                          "received " + std::to_string(args.groups));
+  }
+  Conv2dParams p;
+  std::tie(p.stride_h, p.stride_w) = parse_pair(args.strides, op, "strides");
+  std::tie(p.dilation_h, p.dilation_w) = parse_pair(args.dilation, op, "dilation_rate");
+  const PaddingArg pad = parse_padding(args.padding, op, true);
+  p.padding = pad.mode;
+  p.pad_top = pad.top;
+  p.pad_bottom = pad.bottom;
+  p.pad_left = pad.left;
+  p.pad_right = pad.right;
+  return p;
 }
 
 }  // namespace ember::bindings

@@ -28,6 +28,13 @@ struct PaddingArg {
 };
 PaddingArg parse_padding(py::handle obj, const std::string& op, bool allow_explicit);
 
+// The geometry arguments of a conv2d binding (CPU and CUDA alike); groups must be 1.
+struct ConvArgs {
+  py::handle strides, padding, dilation;
+  int groups;
+};
+Conv2dParams conv_params(const ConvArgs& args, const std::string& op);
+
 // None | "linear" | "relu" | "tanh" | "sigmoid".
 Activation parse_activation(py::handle obj, const std::string& op);
 

@@ -13,28 +13,6 @@ namespace {
 constexpr const char* kNHWC = "(batch, height, width, channels)";
 constexpr const char* kHWIO = "(kernel_height, kernel_width, in_channels, filters)";
 
-struct ConvArgs {
-  py::handle strides, padding, dilation;
-  int groups;
-};
-
-Conv2dParams conv_params(const ConvArgs& args, const std::string& op) {
-  if (args.groups != 1) {
-    throw py::value_error(op + ": groups must be 1 (grouped convolution is not supported); " +
-                          "received " + std::to_string(args.groups));
-  }
-  Conv2dParams p;
-  std::tie(p.stride_h, p.stride_w) = parse_pair(args.strides, op, "strides");
-  std::tie(p.dilation_h, p.dilation_w) = parse_pair(args.dilation, op, "dilation_rate");
-  const PaddingArg pad = parse_padding(args.padding, op, true);
-  p.padding = pad.mode;
-  p.pad_top = pad.top;
-  p.pad_bottom = pad.bottom;
-  p.pad_left = pad.left;
-  p.pad_right = pad.right;
-  return p;
-}
-
 void require_channels(i64 have, i64 want, const std::string& op, const char* what,
                       const Shape& kernel_shape, const Shape& other_shape) {
   if (have != want) {
