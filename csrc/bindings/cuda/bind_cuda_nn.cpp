@@ -17,6 +17,8 @@
 namespace ember::cuda_bindings {
 namespace {
 
+using bindings::conv_params;
+using bindings::ConvArgs;
 using bindings::PaddingArg;
 using bindings::parse_act_fn;
 using bindings::parse_activation;
