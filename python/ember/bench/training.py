@@ -44,7 +44,9 @@ TARGETS = [report.Target("torch", "<=", 0.8), report.Target("keras", "<=", 0.5)]
 
 def steps_per_fit(quick: bool) -> tuple[int, int]:
     """Batches in the short and the long timed ``fit`` epochs."""
-    return (2, 8) if quick else (4, 16)
+    # The slope of two timings is noisier than either: the long epoch is long enough that
+    # the difference (28 batches) dwarfs a shared machine's jitter.
+    return (2, 8) if quick else (4, 32)
 
 
 def workloads(quick: bool) -> list[harness.Workload]:
