@@ -153,4 +153,23 @@ Conv2dParams conv_params(const ConvArgs& args, const std::string& op) {
   return p;
 }
 
+RnnAct parse_rnn_act(py::handle obj, const std::string& op, const char* name) {
+  static const std::pair<const char*, RnnAct> kNames[] = {{"tanh", RnnAct::tanh},
+                                                          {"sigmoid", RnnAct::sigmoid},
+                                                          {"hard_sigmoid", RnnAct::hard_sigmoid},
+                                                          {"relu", RnnAct::relu},
+                                                          {"linear", RnnAct::linear}};
+  if (py::isinstance<py::str>(obj)) {
+    std::string s = obj.cast<std::string>();
+    std::transform(s.begin(), s.end(), s.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    for (const auto& [known, act] : kNames) {
+      if (s == known) return act;
+    }
+  }
+  throw py::value_error(op + ": " + name +
+                        " must be one of 'tanh', 'sigmoid', 'hard_sigmoid', 'relu', 'linear'; " +
+                        "received " + std::string(py::str(py::repr(obj))));
+}
+
 }  // namespace ember::bindings

@@ -28,6 +28,9 @@ struct PaddingArg {
 };
 PaddingArg parse_padding(py::handle obj, const std::string& op, bool allow_explicit);
 
+// A recurrent activation name: tanh, sigmoid, hard_sigmoid, relu or linear (any case).
+RnnAct parse_rnn_act(py::handle obj, const std::string& op, const char* name);
+
 // The geometry arguments of a conv2d binding (CPU and CUDA alike); groups must be 1.
 struct ConvArgs {
   py::handle strides, padding, dilation;

@@ -10,6 +10,7 @@
 #include <optional>
 #include <vector>
 
+#include "bindings/args.h"
 #include "bindings/arrays.h"
 #include "bindings/kernel_tables.h"
 #include "common/checked_math.h"
@@ -24,25 +25,6 @@ constexpr const char* kSequence = "(batch, time, features)";
 std::string repr_of(py::handle obj) { return std::string(py::str(py::repr(obj))); }
 
 i64 gates_of(Kind kind) { return kind == Kind::lstm ? 4 : kind == Kind::gru ? 3 : 1; }
-
-RnnAct parse_rnn_act(py::handle obj, const std::string& op, const char* name) {
-  static const std::pair<const char*, RnnAct> kNames[] = {{"tanh", RnnAct::tanh},
-                                                          {"sigmoid", RnnAct::sigmoid},
-                                                          {"hard_sigmoid", RnnAct::hard_sigmoid},
-                                                          {"relu", RnnAct::relu},
-                                                          {"linear", RnnAct::linear}};
-  if (py::isinstance<py::str>(obj)) {
-    std::string s = obj.cast<std::string>();
-    std::transform(s.begin(), s.end(), s.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    for (const auto& [known, act] : kNames) {
-      if (s == known) return act;
-    }
-  }
-  throw py::value_error(op + ": " + name +
-                        " must be one of 'tanh', 'sigmoid', 'hard_sigmoid', 'relu', 'linear'; " +
-                        "received " + repr_of(obj));
-}
 
 // The inputs shared by a forward and its backward, validated and converted.
 struct Inputs {

@@ -14,6 +14,8 @@
 namespace ember::cuda_bindings {
 namespace {
 
+using bindings::parse_rnn_act;
+
 enum class Kind { lstm, gru, simple };
 
 constexpr const char* kSequence = "(batch, time, features)";
@@ -27,25 +29,6 @@ const char* kind_op(Kind kind) {
 [[noreturn]] void not_implemented(const std::string& message) {
   PyErr_SetString(PyExc_NotImplementedError, message.c_str());
   throw py::error_already_set();
-}
-
-RnnAct parse_rnn_act(py::handle obj, const std::string& op, const char* name) {
-  static const std::pair<const char*, RnnAct> kNames[] = {{"tanh", RnnAct::tanh},
-                                                          {"sigmoid", RnnAct::sigmoid},
-                                                          {"hard_sigmoid", RnnAct::hard_sigmoid},
-                                                          {"relu", RnnAct::relu},
-                                                          {"linear", RnnAct::linear}};
-  if (py::isinstance<py::str>(obj)) {
-    std::string s = obj.cast<std::string>();
-    std::transform(s.begin(), s.end(), s.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    for (const auto& [known, act] : kNames) {
-      if (s == known) return act;
-    }
-  }
-  throw py::value_error(op + ": " + name +
-                        " must be one of 'tanh', 'sigmoid', 'hard_sigmoid', 'relu', 'linear'; " +
-                        "received " + std::string(py::str(py::repr(obj))));
 }
 
 struct CallArgs {
