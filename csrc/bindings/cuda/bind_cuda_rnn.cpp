@@ -3,9 +3,7 @@
 // raise NotImplementedError: per-step masks (mask=), and GRU with reset_after=False.
 #include <pybind11/stl.h>
 
-#include <algorithm>
-#include <cctype>
-
+#include "bindings/args.h"
 #include "bindings/cuda/device_array.h"
 #include "bindings/cuda/modules.h"
 #include "common/checked_math.h"
