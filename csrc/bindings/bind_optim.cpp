@@ -58,15 +58,7 @@ void adam(const OptimKernels& k, py::handle params_obj, py::handle grads_obj, py
   if (amsgrad) vhat = writable_list(vhat_obj, op, "vhat", &params, "params");
   require_disjoint({{&params, "params"}, {&m, "m"}, {&v, "v"}, {amsgrad ? &vhat : nullptr, "vhat"}},
                    op);
-  // Keras computes the bias correction in float32:
-  //   alpha = lr * sqrt(1 - beta_2 ** step) / (1 - beta_1 ** step)
-  const float b1 = static_cast<float>(beta1), b2 = static_cast<float>(beta2);
-  const float t = static_cast<float>(step);
-  const float alpha =
-      static_cast<float>(lr) * std::sqrt(1.0f - std::pow(b2, t)) / (1.0f - std::pow(b1, t));
-  // 1 - beta is formed in Python (double) and then cast, as Keras does.
-  const AdamHyper h{alpha, static_cast<float>(1.0 - beta1), static_cast<float>(1.0 - beta2),
-                    static_cast<float>(epsilon)};
+  const AdamHyper h = adam_hyper(lr, beta1, beta2, epsilon, step);
   py::gil_scoped_release release;
   k.adam(tensors(params), params.write(), grads.read(), m.write(), v.write(),
          amsgrad ? vhat.write() : nullptr, h);

@@ -115,6 +115,17 @@ void adam_span(float* __restrict p, const float* __restrict g, float* __restrict
 
 }  // namespace
 
+AdamHyper adam_hyper(double lr, double beta1, double beta2, double epsilon, i64 step) {
+  // alpha = lr * sqrt(1 - beta_2 ** step) / (1 - beta_1 ** step) in float32; 1 - beta is formed
+  // in double (Python) and then cast, as Keras does.
+  const float b1 = static_cast<float>(beta1), b2 = static_cast<float>(beta2);
+  const float t = static_cast<float>(step);
+  const float alpha =
+      static_cast<float>(lr) * std::sqrt(1.0f - std::pow(b2, t)) / (1.0f - std::pow(b1, t));
+  return AdamHyper{alpha, static_cast<float>(1.0 - beta1), static_cast<float>(1.0 - beta2),
+                   static_cast<float>(epsilon)};
+}
+
 void adam_update(const TensorList& list, float* const* params, const float* const* grads,
                  float* const* m, float* const* v, float* const* vhat, const AdamHyper& h) {
   for_each_block(list, 16, [&](i64 t, i64 begin, i64 end, i64) {

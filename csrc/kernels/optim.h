@@ -36,6 +36,9 @@ struct AdamHyper {
   float one_minus_beta2;
   float epsilon;
 };
+// The hyperparameters of 1-based step `step`, formed in float32 as Keras forms them (shared by
+// the CPU and CUDA bindings so both round alike).
+AdamHyper adam_hyper(double lr, double beta1, double beta2, double epsilon, i64 step);
 void adam_update(const TensorList& list, float* const* params, const float* const* grads,
                  float* const* m, float* const* v, float* const* vhat, const AdamHyper& h);
 

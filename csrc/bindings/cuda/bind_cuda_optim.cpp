@@ -104,13 +104,7 @@ void adam(py::handle params_obj, py::handle grads_obj, py::handle m_obj, py::han
   if (amsgrad) vhat = device_list(vhat_obj, op, "vhat", &params, "params");
   require_disjoint({{&params, "params"}, {&m, "m"}, {&v, "v"}, {amsgrad ? &vhat : nullptr, "vhat"}},
                    op);
-  // Keras' float32 bias correction, exactly as the CPU binding forms it.
-  const float b1 = static_cast<float>(beta1), b2 = static_cast<float>(beta2);
-  const float t = static_cast<float>(step);
-  const float alpha =
-      static_cast<float>(lr) * std::sqrt(1.0f - std::pow(b2, t)) / (1.0f - std::pow(b1, t));
-  const AdamHyper h{alpha, static_cast<float>(1.0 - beta1), static_cast<float>(1.0 - beta2),
-                    static_cast<float>(epsilon)};
+  const AdamHyper h = adam_hyper(lr, beta1, beta2, epsilon, step);
   py::gil_scoped_release release;
   cuda::adam_update(params.tensors(), params.ptrs(), grads.ptrs(), m.ptrs(), v.ptrs(),
                     amsgrad ? vhat.ptrs() : nullptr, h);
