@@ -538,7 +538,8 @@ def test_stand_in_optimizer_clipping_on_device(stand_in):
 def test_stand_in_runs_the_gpu_checks(stand_in):
     """The GPU tests below, run on the stand-in: checks their harness (argument conversion,
     poisoning, result comparison) wherever the suite runs."""
-    test_gpu_kernels_match_cpu(fake_cuda)
+    for case in range(len(_KERNEL_CASE_NAMES)):
+        test_gpu_kernels_match_cpu(fake_cuda, case)
     test_gpu_max_pool_backward_and_global_max_backward(fake_cuda)
     test_gpu_optimizer_updates_match_cpu(fake_cuda)
     test_gpu_rejects_what_it_does_not_run(fake_cuda)
@@ -708,11 +709,19 @@ def _kernel_cases(rng: np.random.Generator) -> list[tuple[str, list, dict]]:
     return cases
 
 
+# One test per case, so a GPU run reports every kernel that disagrees, not only the first.
+_KERNEL_CASE_NAMES = [name for name, _, _ in _kernel_cases(np.random.default_rng(7))]
+
+
 @pytest.mark.cuda
-def test_gpu_kernels_match_cpu(gpu):
-    rng = np.random.default_rng(7)
-    for name, args, kwargs in _kernel_cases(rng):
-        _gpu_case(gpu, name, args, kwargs)
+@pytest.mark.parametrize(
+    "case",
+    range(len(_KERNEL_CASE_NAMES)),
+    ids=[f"{i}-{n}" for i, n in enumerate(_KERNEL_CASE_NAMES)],
+)
+def test_gpu_kernels_match_cpu(gpu, case):
+    name, args, kwargs = _kernel_cases(np.random.default_rng(7))[case]
+    _gpu_case(gpu, name, args, kwargs)
 
 
 @pytest.mark.cuda
