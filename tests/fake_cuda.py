@@ -231,6 +231,10 @@ _MASK_POSITION = {
 }
 
 
+# Where the max-pooling backward kernels take their indices.
+_INDEX_POSITION = {"max_pool2d_backward": 1, "global_max_pool2d_backward": 1}
+
+
 def _unwrap(v: Any, op: str) -> Any:
     if isinstance(v, DeviceArray):
         return v.a
@@ -253,6 +257,14 @@ def _kernel(name: str) -> Any:
     fn = getattr(_C, name)
 
     def call(*args: Any, **kwargs: Any) -> Any:
+        if name in _INDEX_POSITION:  # the extension takes only the forward pass's int32 indices
+            pos = _INDEX_POSITION[name]
+            idx = kwargs.get("indices", args[pos] if len(args) > pos else None)
+            if isinstance(idx, DeviceArray) and idx.a.dtype != np.int32:
+                raise TypeError(
+                    f"{name}: indices must be the int32 array of the forward pass, "
+                    f"received {idx.a.dtype}"
+                )
         if name in _RNN:
             pos = _MASK_POSITION[name]
             mask = kwargs.get("mask", args[pos] if len(args) > pos else None)

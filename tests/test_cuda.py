@@ -559,6 +559,9 @@ def _gpu_case(backend, name: str, args: list, kwargs: dict, tol: float = 1e-4) -
     want = getattr(_C, name)(*args, **kwargs)
 
     def dev(v: Any) -> Any:
+        if isinstance(v, np.ndarray) and v.dtype == np.int32:
+            # Pooling indices stay int32 (ember.cuda.to_device makes integers int64 labels).
+            return CudaArray(backend.DeviceArray.from_numpy(v))
         if isinstance(v, np.ndarray):
             return ember.cuda.to_device(v)
         if isinstance(v, (list, tuple)):
