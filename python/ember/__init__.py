@@ -44,6 +44,7 @@ _LAZY_MODULES = frozenset(
         "ops",
         "optimizers",
         "preprocessing",
+        "saving",
         "utils",
     }
 )
@@ -68,6 +69,7 @@ __all__ = [
     "datasets",
     "device",
     "preprocessing",
+    "saving",
     "enable_grad",
     "get_num_threads",
     "initializers",

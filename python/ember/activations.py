@@ -8,11 +8,17 @@ Example:
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable
 from typing import Any
 
 from ember.autograd import Tensor
 from ember.ops import activations as act_ops
+from ember.saving.object_registration import (
+    CustomObjectScope,
+    get_registered_object,
+    register_builtin,
+)
 
 
 def linear(x: Any) -> Tensor:
@@ -128,7 +134,11 @@ _BY_NAME: dict[str, Callable[..., Tensor]] = {
 
 
 def get(identifier: Any) -> Callable[..., Tensor]:
-    """Resolve None, a Keras activation name or a callable to a callable.
+    """Resolve None, a Keras activation name, a config or a callable to a callable.
+
+    A name that is not a built-in is looked up among custom objects (the active
+    ``custom_object_scope``, then ``register_keras_serializable`` registrations), which also
+    take precedence over a built-in of the same name.
 
     Example:
         >>> activations.get(None) is activations.linear
@@ -137,35 +147,84 @@ def get(identifier: Any) -> Callable[..., Tensor]:
     if identifier is None:
         return linear
     if isinstance(identifier, str):
+        custom = get_registered_object(identifier)
+        if custom is not None:
+            if not callable(custom):
+                raise TypeError(
+                    f"The custom object '{identifier}' is {custom!r}, which is not callable, "
+                    "so it cannot be an activation"
+                )
+            return custom
         fn = _BY_NAME.get(identifier.lower())
         if fn is None:
             raise ValueError(
                 f"Unknown activation '{identifier}'; expected one of {sorted(_BY_NAME)} or a "
-                "callable"
+                "callable. A custom activation loads when it is passed in `custom_objects`, "
+                "registered with `@ember.saving.register_keras_serializable()` or given in a "
+                "`custom_object_scope`."
             )
+        return fn
+    if isinstance(identifier, dict):
+        from ember.saving.serialization_lib import deserialize_keras_object
+
+        fn = deserialize_keras_object(identifier)
+        if not callable(fn):
+            raise TypeError(f"The config {identifier!r} does not describe an activation")
         return fn
     if callable(identifier):
         return identifier
     raise TypeError(f"activation must be a string, a callable or None, received {identifier!r}")
 
 
-def serialize(fn: Callable[..., Tensor]) -> str:
-    """The Keras name of an activation function (for get_config)."""
+def deserialize(config: Any, custom_objects: dict[str, Any] | None = None) -> Callable[..., Tensor]:
+    """An activation from its saved name or config; ``custom_objects`` come first.
+
+    Example:
+        >>> activations.deserialize("tanh") is activations.tanh
+        True
+    """
+    with CustomObjectScope(custom_objects):
+        return get(config)
+
+
+def serialize(fn: Any) -> Any:
+    """What a config stores for an activation: the Keras name of a built-in, else the
+    registered ``"package>name"`` or the ``__name__`` of a custom function (loading it then
+    needs registration or ``custom_objects``), or the config dict of a callable object with
+    ``get_config``. A lambda cannot be saved.
+
+    Example:
+        >>> activations.serialize(activations.relu)
+        'relu'
+    """
+    name = name_of(fn)
+    if name is not None:
+        return name
+    from ember.saving.serialization_lib import function_name, serialize_keras_object
+
+    if not inspect.isroutine(fn) and hasattr(fn, "get_config"):
+        return serialize_keras_object(fn)
+    try:
+        return function_name(fn)
+    except ValueError:
+        raise ValueError(
+            f"Cannot serialize the custom activation {fn!r}: a config saves activations by "
+            "name, so use a named function (register it with "
+            "`@ember.saving.register_keras_serializable()` to reload it without "
+            "custom_objects)"
+        ) from None
+
+
+def name_of(fn: Callable[..., Tensor]) -> str | None:
+    """The Keras name of a built-in activation fn, or None for a custom callable (a user's
+    own function named like a built-in, e.g. ``def swish(x)``, is custom)."""
     for name, f in _BY_NAME.items():
         if f is fn:
             return name
     name = getattr(fn, "__name__", None)
-    if name in _BY_NAME:
-        return name
-    raise ValueError(
-        f"Cannot serialize the custom activation {fn!r}: only named Keras activations can be "
-        "saved in a config"
-    )
+    module = getattr(fn, "__module__", None) or ""
+    return name if name in _BY_NAME and module.startswith("ember.") else None
 
 
-def name_of(fn: Callable[..., Tensor]) -> str | None:
-    """The Keras name of fn, or None for a custom callable."""
-    try:
-        return serialize(fn)
-    except ValueError:
-        return None
+for _name, _fn in _BY_NAME.items():
+    register_builtin(_fn, "activations", name=_name)

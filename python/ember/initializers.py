@@ -18,6 +18,13 @@ from typing import Any
 import numpy as np
 
 from ember import _random
+from ember.saving.object_registration import (
+    CustomObjectScope,
+    find_custom,
+    get_registered_name,
+    register_builtin,
+    unknown_object_error,
+)
 
 __all__ = [
     "Constant",
@@ -35,7 +42,9 @@ __all__ = [
     "TruncatedNormal",
     "VarianceScaling",
     "Zeros",
+    "deserialize",
     "get",
+    "serialize",
 ]
 
 
@@ -291,7 +300,10 @@ _CLASSES = {cls.__name__: cls for cls in set(_ALIASES.values())}
 
 
 def get(identifier: Any) -> Initializer:
-    """Resolve a Keras name, class name, config dict or Initializer to an Initializer.
+    """Resolve a Keras name, class name, config dict, callable or Initializer to an
+    Initializer. Custom initializers (classes or functions ``fn(shape, dtype=None)``) resolve
+    by name through the active ``custom_object_scope`` and registered objects, before
+    ember's built-ins.
 
     Example:
         >>> initializers.get("he_normal").__class__.__name__
@@ -300,22 +312,57 @@ def get(identifier: Any) -> Initializer:
     if isinstance(identifier, Initializer):
         return identifier
     if isinstance(identifier, str):
+        custom = find_custom([identifier])
+        if custom is not None:
+            return _from_custom(custom, identifier, None)
         cls = _ALIASES.get(identifier.lower()) or _CLASSES.get(identifier)
         if cls is None:
             raise ValueError(
-                f"Unknown initializer '{identifier}'; expected one of {sorted(_ALIASES)}"
+                f"Unknown initializer '{identifier}'; expected one of {sorted(_ALIASES)}, or a "
+                "custom initializer passed in `custom_objects`, registered with "
+                "`@ember.saving.register_keras_serializable()` or given in a "
+                "`custom_object_scope`"
             )
         return cls()
     if isinstance(identifier, dict) and "class_name" in identifier:
-        cls = _CLASSES.get(identifier["class_name"]) or _ALIASES.get(
-            str(identifier["class_name"]).lower()
-        )
+        class_name = identifier["class_name"]
+        config = identifier.get("config") or {}
+        if class_name == "function" and isinstance(config, str):
+            return get(config)
+        registered = identifier.get("registered_name")
+        custom = find_custom([registered, class_name])
+        if custom is not None:
+            return _from_custom(custom, class_name, config)
+        cls = _CLASSES.get(class_name) or _ALIASES.get(str(class_name).lower())
         if cls is None:
-            raise ValueError(f"Unknown initializer class {identifier['class_name']!r}")
-        return cls.from_config(identifier.get("config", {}))
+            raise unknown_object_error("initializer class", registered or class_name)
+        return cls.from_config(config)
     if callable(identifier):
         return _CallableInitializer(identifier)
     raise TypeError(f"Cannot interpret {identifier!r} as an initializer")
+
+
+def _from_custom(obj: Any, name: str, config: dict | None) -> Initializer:
+    if isinstance(obj, Initializer):
+        return obj
+    if isinstance(obj, type):
+        return obj.from_config(config) if config is not None else obj()
+    if callable(obj):
+        return _CallableInitializer(obj)
+    raise TypeError(f"The custom object '{name}' is {obj!r}, which is not an initializer")
+
+
+def deserialize(config: Any, custom_objects: dict[str, Any] | None = None) -> Initializer:
+    """An initializer from its saved name or config; ``custom_objects`` come first.
+
+    Example:
+        >>> initializers.deserialize({"class_name": "Constant", "config": {"value": 2.0}})(
+        ...     (2,)
+        ... )
+        array([2., 2.], dtype=float32)
+    """
+    with CustomObjectScope(custom_objects):
+        return get(config)
 
 
 class _CallableInitializer(Initializer):
@@ -327,8 +374,25 @@ class _CallableInitializer(Initializer):
         return np.asarray(self.fn(tuple(shape)), np.float32)
 
 
-def serialize(init: Initializer) -> dict:
-    """A config dict that ``get`` turns back into an equal initializer."""
+def serialize(init: Initializer) -> Any:
+    """A config that ``get`` turns back into an equal initializer: ``{"class_name",
+    "config"}`` (plus ``registered_name`` for a registered class), or the name of a custom
+    function (a lambda cannot be saved).
+
+    Example:
+        >>> initializers.serialize(initializers.Zeros())
+        {'class_name': 'Zeros', 'config': {}}
+    """
     if isinstance(init, _CallableInitializer):
-        raise ValueError("A custom callable initializer cannot be saved in a config")
-    return {"class_name": type(init).__name__, "config": init.get_config()}
+        from ember.saving.serialization_lib import function_name
+
+        return function_name(init.fn)
+    config: dict[str, Any] = {"class_name": type(init).__name__, "config": init.get_config()}
+    registered = get_registered_name(type(init))
+    if registered != type(init).__name__:
+        config["registered_name"] = registered
+    return config
+
+
+for _cls in _CLASSES.values():
+    register_builtin(_cls, "initializers")

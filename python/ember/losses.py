@@ -22,6 +22,13 @@ from ember import device
 from ember.autograd import Tensor
 from ember.ops import losses as loss_ops
 from ember.ops import math as m
+from ember.saving.object_registration import (
+    CustomObjectScope,
+    find_custom,
+    get_registered_name,
+    register_builtin,
+    unknown_object_error,
+)
 
 EPSILON = 1e-7
 
@@ -402,6 +409,9 @@ _CLASS_FOR_FUNCTION = {
 def get(identifier: Any) -> Loss:
     """Resolve a Keras loss name, class name, config, function or Loss to a Loss object.
 
+    Names that are not built-in (and registered names ``"package>name"``) resolve through
+    the active ``custom_object_scope`` and registered objects, which come first.
+
     Example:
         >>> losses.get("mse").name
         'mean_squared_error'
@@ -411,6 +421,9 @@ def get(identifier: Any) -> Loss:
     if isinstance(identifier, type) and issubclass(identifier, Loss):
         return identifier()
     if isinstance(identifier, str):
+        custom = find_custom([identifier])
+        if custom is not None:
+            return _from_custom(custom, identifier, None)
         fn = _FUNCTIONS.get(identifier)
         if fn is not None:
             return _CLASS_FOR_FUNCTION[fn]()
@@ -419,20 +432,76 @@ def get(identifier: Any) -> Loss:
             return cls()
         raise ValueError(
             f"Could not interpret loss identifier: {identifier}; expected one of "
-            f"{sorted(_FUNCTIONS)}"
+            f"{sorted(_FUNCTIONS)}, or a custom loss passed in `custom_objects`, registered "
+            "with `@ember.saving.register_keras_serializable()` or given in a "
+            "`custom_object_scope`"
         )
     if isinstance(identifier, dict) and "class_name" in identifier:
-        cls = _CLASSES.get(identifier["class_name"])
+        class_name = identifier["class_name"]
+        config = identifier.get("config") or {}
+        if class_name == "function" and isinstance(config, str):
+            return get(config)
+        registered = identifier.get("registered_name")
+        custom = find_custom([registered, class_name])
+        if custom is not None:
+            return _from_custom(custom, class_name, config)
+        cls = _CLASSES.get(class_name)
         if cls is None:
-            raise ValueError(f"Unknown loss class {identifier['class_name']!r}")
-        return cls.from_config(identifier.get("config", {}))
+            raise unknown_object_error("loss class", registered or class_name)
+        return cls.from_config(config)
     if callable(identifier):
         cls = _CLASS_FOR_FUNCTION.get(identifier)
         return cls() if cls is not None else _FunctionLoss(identifier)
     raise ValueError(f"Could not interpret loss identifier: {identifier!r}")
 
 
-def serialize(loss: Loss) -> dict:
+def _from_custom(obj: Any, name: str, config: dict | None) -> Loss:
+    if isinstance(obj, Loss):
+        return obj
+    if isinstance(obj, type) and issubclass(obj, Loss):
+        return obj.from_config(config) if config is not None else obj()
+    if callable(obj) and not isinstance(obj, type):
+        return _FunctionLoss(obj)
+    raise TypeError(f"The custom object '{name}' is {obj!r}, which is not a loss")
+
+
+def deserialize(name: Any, custom_objects: dict[str, Any] | None = None) -> Loss:
+    """A loss from its saved name or config; ``custom_objects`` come first.
+
+    Example:
+        >>> losses.deserialize({"class_name": "Huber", "config": {"delta": 2.0}}).name
+        'huber_loss'
+    """
+    with CustomObjectScope(custom_objects):
+        return get(name)
+
+
+def serialize(loss: Any) -> Any:
+    """What a saved compile config stores for a loss: ``{"class_name", "config"}`` for a
+    Loss object (plus ``registered_name`` for a registered class), the name of a built-in
+    or custom loss function (its registered ``"package>name"`` when registered). A lambda
+    cannot be saved.
+
+    Example:
+        >>> losses.serialize(losses.MeanSquaredError())["class_name"]
+        'MeanSquaredError'
+    """
+    from ember.saving.serialization_lib import function_name
+
     if isinstance(loss, _FunctionLoss):
-        raise ValueError(f"The custom loss {loss.name!r} cannot be saved in a config")
-    return {"class_name": type(loss).__name__, "config": loss.get_config()}
+        return function_name(loss._fn)
+    if isinstance(loss, Loss):
+        config: dict[str, Any] = {"class_name": type(loss).__name__, "config": loss.get_config()}
+        registered = get_registered_name(type(loss))
+        if registered != type(loss).__name__:
+            config["registered_name"] = registered
+        return config
+    if callable(loss) and not isinstance(loss, type):
+        return function_name(loss)
+    raise ValueError(f"Cannot serialize the loss {loss!r}: expected a Loss or a function")
+
+
+for _cls in _CLASSES.values():
+    register_builtin(_cls, "losses")
+for _name, _fn in _FUNCTIONS.items():  # "mse" -> mean_squared_error, ...
+    register_builtin(_fn, "losses", name=_fn.__name__, aliases=(_name,))

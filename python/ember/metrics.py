@@ -18,6 +18,13 @@ from typing import Any
 import numpy as np
 
 from ember.autograd import Tensor
+from ember.saving.object_registration import (
+    CustomObjectScope,
+    find_custom,
+    get_registered_name,
+    register_builtin,
+    unknown_object_error,
+)
 
 __all__ = [
     "BinaryAccuracy",
@@ -290,6 +297,9 @@ def get(
 ) -> Metric:
     """Resolve a metric name, class name, function, config or Metric to a fresh Metric.
 
+    Names that are not built-in (and registered names ``"package>name"``) resolve through
+    the active ``custom_object_scope`` and registered objects, which come first.
+
     Example:
         >>> metrics.get("mae").name
         'mae'
@@ -299,6 +309,9 @@ def get(
     if isinstance(identifier, type) and issubclass(identifier, Metric):
         return identifier()
     if isinstance(identifier, str):
+        custom = find_custom([identifier])
+        if custom is not None:
+            return _from_custom(custom, identifier, None)
         if identifier.lower() in ("accuracy", "acc"):
             if y_true_shape is None or y_pred_shape is None:
                 raise ValueError("'accuracy' needs the target and prediction shapes to resolve")
@@ -309,15 +322,79 @@ def get(
         cls = _CLASSES.get(identifier)
         if cls is not None:
             return cls()
-        raise ValueError(f"Could not interpret metric identifier: {identifier}")
+        raise ValueError(
+            f"Could not interpret metric identifier: {identifier}. A custom metric loads "
+            "when it is passed in `custom_objects`, registered with "
+            "`@ember.saving.register_keras_serializable()` or given in a `custom_object_scope`"
+        )
     if isinstance(identifier, dict) and "class_name" in identifier:
-        cls = _CLASSES.get(identifier["class_name"])
+        class_name = identifier["class_name"]
+        config = identifier.get("config") or {}
+        if class_name == "function" and isinstance(config, str):
+            return get(config, y_true_shape, y_pred_shape)
+        registered = identifier.get("registered_name")
+        custom = find_custom([registered, class_name])
+        if custom is not None:
+            return _from_custom(custom, class_name, config)
+        cls = _CLASSES.get(class_name)
         if cls is None:
-            raise ValueError(f"Unknown metric class {identifier['class_name']!r}")
-        return cls.from_config(identifier.get("config", {}))
+            raise unknown_object_error("metric class", registered or class_name)
+        return cls.from_config(config)
     if callable(identifier):
         return MeanMetricWrapper(identifier, name=getattr(identifier, "__name__", None))
     raise ValueError(f"Could not interpret metric identifier: {identifier!r}")
+
+
+def _from_custom(obj: Any, name: str, config: dict | None) -> Metric:
+    if isinstance(obj, Metric):
+        return obj
+    if isinstance(obj, type) and issubclass(obj, Metric):
+        return obj.from_config(config) if config is not None else obj()
+    if callable(obj) and not isinstance(obj, type):
+        return MeanMetricWrapper(obj, name=getattr(obj, "__name__", None))
+    raise TypeError(f"The custom object '{name}' is {obj!r}, which is not a metric")
+
+
+def deserialize(config: Any, custom_objects: dict[str, Any] | None = None) -> Metric:
+    """A metric from its saved name or config; ``custom_objects`` come first.
+
+    Example:
+        >>> metrics.deserialize({"class_name": "Mean", "config": {"name": "m"}}).name
+        'm'
+    """
+    with CustomObjectScope(custom_objects):
+        return get(config)
+
+
+def serialize(metric: Any) -> Any:
+    """What a saved compile config stores for a metric: ``{"class_name", "config"}`` for a
+    Metric object (plus ``registered_name`` for a registered class), or the name of a
+    function (its registered ``"package>name"`` when registered). A lambda cannot be saved.
+
+    Example:
+        >>> metrics.serialize(metrics.MeanSquaredError())["class_name"]
+        'MeanSquaredError'
+    """
+    from ember.saving.serialization_lib import function_name
+
+    if isinstance(metric, Metric):
+        config: dict[str, Any] = {
+            "class_name": type(metric).__name__,
+            "config": metric.get_config(),
+        }
+        registered = get_registered_name(type(metric))
+        if registered != type(metric).__name__:
+            config["registered_name"] = registered
+        return config
+    if callable(metric) and not isinstance(metric, type):
+        return function_name(metric)
+    raise ValueError(f"Cannot serialize the metric {metric!r}: expected a Metric or a function")
+
+
+for _cls in _CLASSES.values():
+    register_builtin(_cls, "metrics")
+for _name, _fn in _FUNCTIONS.items():  # "mae" -> mean_absolute_error, ...
+    register_builtin(_fn, "metrics", name=_fn.__name__, aliases=(_name,))
 
 
 mae = MAE = mean_absolute_error

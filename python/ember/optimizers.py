@@ -22,6 +22,13 @@ import numpy as np
 from ember import device
 from ember.autograd import Tensor, Variable
 from ember.device import kernels
+from ember.saving.object_registration import (
+    CustomObjectScope,
+    find_custom,
+    get_registered_name,
+    register_builtin,
+    unknown_object_error,
+)
 
 __all__ = [
     "SGD",
@@ -403,6 +410,9 @@ class Optimizer:
                 "class_name": type(self._schedule).__name__,
                 "config": self._schedule.get_config(),
             }
+            registered = get_registered_name(type(self._schedule))
+            if registered != type(self._schedule).__name__:
+                lr["registered_name"] = registered
         return {
             "name": self.name,
             "learning_rate": lr,
@@ -417,9 +427,10 @@ class Optimizer:
         config = dict(config)
         lr = config.get("learning_rate")
         if isinstance(lr, dict):
-            sched = _SCHEDULES.get(lr.get("class_name"))
+            names = (lr.get("registered_name"), lr.get("class_name"))
+            sched = find_custom(names) or _SCHEDULES.get(lr.get("class_name"))
             if sched is None:
-                raise ValueError(f"Unknown learning-rate schedule {lr.get('class_name')!r}")
+                raise unknown_object_error("learning-rate schedule", names[0] or names[1])
             config["learning_rate"] = sched.from_config(lr.get("config", {}))
         return cls(**config)
 
@@ -611,7 +622,9 @@ _BY_NAME: dict[str, type[Optimizer]] = {
 
 
 def get(identifier: Any) -> Optimizer:
-    """Resolve an optimizer name ('adam', ...), config or instance.
+    """Resolve an optimizer name ('adam', ...), config or instance. Names and configs of
+    custom optimizers resolve through the active ``custom_object_scope`` and registered
+    objects, which come first.
 
     Example:
         >>> optimizers.get("adam").learning_rate
@@ -620,20 +633,70 @@ def get(identifier: Any) -> Optimizer:
     if isinstance(identifier, Optimizer):
         return identifier
     if isinstance(identifier, str):
+        custom = find_custom([identifier])
+        if custom is not None:
+            return _from_custom(custom, identifier, None)
         cls = _BY_NAME.get(identifier.lower())
         if cls is None:
             raise ValueError(
                 f"Could not interpret optimizer identifier: {identifier}; expected "
-                f"one of {sorted(_BY_NAME)}"
+                f"one of {sorted(_BY_NAME)}, or a custom optimizer passed in `custom_objects`, "
+                "registered with `@ember.saving.register_keras_serializable()` or given in a "
+                "`custom_object_scope`"
             )
         return cls()
     if isinstance(identifier, dict) and "class_name" in identifier:
-        cls = _BY_NAME.get(str(identifier["class_name"]).lower())
+        class_name = identifier["class_name"]
+        config = identifier.get("config") or {}
+        registered = identifier.get("registered_name")
+        custom = find_custom([registered, class_name])
+        if custom is not None:
+            return _from_custom(custom, class_name, config)
+        cls = _BY_NAME.get(str(class_name).lower())
         if cls is None:
-            raise ValueError(f"Unknown optimizer class {identifier['class_name']!r}")
-        return cls.from_config(identifier.get("config", {}))
+            raise unknown_object_error("optimizer class", registered or class_name)
+        return cls.from_config(config)
     raise ValueError(f"Could not interpret optimizer identifier: {identifier!r}")
 
 
+def _from_custom(obj: Any, name: str, config: dict | None) -> Optimizer:
+    if isinstance(obj, Optimizer):
+        return obj
+    if isinstance(obj, type) and issubclass(obj, Optimizer):
+        return obj.from_config(config) if config is not None else obj()
+    raise TypeError(f"The custom object '{name}' is {obj!r}, which is not an optimizer")
+
+
+def deserialize(config: Any, custom_objects: dict[str, Any] | None = None) -> Optimizer:
+    """An optimizer from its saved config; ``custom_objects`` come first.
+
+    Example:
+        >>> optimizers.deserialize({"class_name": "SGD", "config": {"momentum": 0.9}}).momentum
+        0.9
+    """
+    with CustomObjectScope(custom_objects):
+        return get(config)
+
+
 def serialize(optimizer: Optimizer) -> dict:
-    return {"class_name": type(optimizer).__name__, "config": optimizer.get_config()}
+    """``{"class_name", "config"}`` of an optimizer (plus ``registered_name`` for a
+    registered custom class).
+
+    Example:
+        >>> optimizers.serialize(optimizers.SGD())["class_name"]
+        'SGD'
+    """
+    config: dict[str, Any] = {
+        "class_name": type(optimizer).__name__,
+        "config": optimizer.get_config(),
+    }
+    registered = get_registered_name(type(optimizer))
+    if registered != type(optimizer).__name__:
+        config["registered_name"] = registered
+    return config
+
+
+for _cls in _BY_NAME.values():
+    register_builtin(_cls, "optimizers")
+for _cls in _SCHEDULES.values():
+    register_builtin(_cls, "optimizers")

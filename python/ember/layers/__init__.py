@@ -69,10 +69,37 @@ from ember.layers.pooling import (
 )
 from ember.layers.recurrent import GRU, LSTM, SimpleRNN
 from ember.layers.wrappers import Bidirectional, TimeDistributed
+from ember.saving.serialization_lib import deserialize_layer as _deserialize_layer
+from ember.saving.serialization_lib import serialize_keras_object as _serialize_keras_object
 
+
+def serialize(layer: Layer) -> dict:
+    """A layer's config dict (``keras.layers.serialize``): ``module``, ``class_name``,
+    ``config`` and ``registered_name``.
+
+    Example:
+        >>> layers.serialize(layers.Dense(2))["class_name"]
+        'Dense'
+    """
+    return _serialize_keras_object(layer)
+
+
+def deserialize(config: dict, custom_objects: dict | None = None) -> Layer:
+    """A layer (or model) from a config dict (``keras.layers.deserialize``); the class
+    resolves through custom_objects, the active custom_object_scope, registration or
+    ember's built-ins.
+
+    Example:
+        >>> layers.deserialize({"class_name": "Dense", "config": {"units": 2}}).units
+        2
+    """
+    return _deserialize_layer(config, custom_objects)
+
+
+# Keras' other names for the same classes (registered as aliases by each class statement).
 Convolution1D = Conv1D
 Convolution2D = Conv2D
-Conv2DTranspose = Conv2DTranspose
+Convolution2DTranspose = Conv2DTranspose
 Deconvolution2D = Conv2DTranspose
 
 __all__ = [
@@ -91,6 +118,7 @@ __all__ = [
     "Conv2DTranspose",
     "Convolution1D",
     "Convolution2D",
+    "Convolution2DTranspose",
     "Cropping2D",
     "Deconvolution2D",
     "Dense",
@@ -133,8 +161,10 @@ __all__ = [
     "add",
     "average",
     "concatenate",
+    "deserialize",
     "maximum",
     "minimum",
     "multiply",
+    "serialize",
     "subtract",
 ]

@@ -28,6 +28,7 @@ import numpy as np
 from ember import initializers as initializers_module
 from ember.autograd import Tensor, Variable
 from ember.layers.node import Node, SymbolicTensor, flatten, is_symbolic, map_structure
+from ember.saving import object_registration
 
 _name_counts: dict[str, int] = {}
 _creation = itertools.count()  # orders layers of equal depth in a functional model, as Keras
@@ -64,7 +65,23 @@ def shape_of(x: Any) -> Any:
 
 class Layer:
     """Base class of every layer. Subclasses override ``build``, ``call``,
-    ``compute_output_shape`` and ``get_config``."""
+    ``compute_output_shape`` and ``get_config``.
+
+    Every public subclass defined inside ember registers itself as a built-in for
+    serialization when its class statement runs, under its class name (or
+    ``serialized_name=``) and any ``aliases=``: ``class MaxPooling2D(_Pooling2D,
+    aliases=("MaxPool2D",))``. A user's subclass is not registered by this: loading it from a
+    config needs ``@ember.saving.register_keras_serializable()``, ``custom_objects`` or a
+    ``custom_object_scope``, as in Keras."""
+
+    def __init_subclass__(
+        cls, serialized_name: str | None = None, aliases: tuple[str, ...] = (), **kwargs: Any
+    ) -> None:
+        super().__init_subclass__(**kwargs)
+        if cls.__module__.startswith("ember.") and not cls.__name__.startswith("_"):
+            object_registration.register_builtin(
+                cls, "layers", name=serialized_name, aliases=aliases
+            )
 
     def __init__(
         self,
@@ -369,6 +386,9 @@ class Layer:
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} name={self.name}, built={self.built}>"
+
+
+object_registration.register_builtin(Layer, "layers")
 
 
 def _as_tensor(x: Any) -> Any:

@@ -89,7 +89,7 @@ def deconv_output_length(
     return (length - 1) * stride + kernel - 2 * pad + output_padding
 
 
-class Conv2D(Layer):
+class Conv2D(Layer, aliases=("Convolution2D",)):
     """2-D convolution: ``activation(conv2d(inputs, kernel) + bias)``, kernel
     (kernel_h, kernel_w, in_channels, filters)."""
 
@@ -237,7 +237,7 @@ class Conv2D(Layer):
         }
 
 
-class Conv2DTranspose(Layer):
+class Conv2DTranspose(Layer, aliases=("Convolution2DTranspose", "Deconvolution2D")):
     """Transposed convolution (the gradient of Conv2D as a layer); kernel
     (kernel_h, kernel_w, filters, in_channels), as Keras."""
 
@@ -479,7 +479,7 @@ class Cropping2D(Layer):
         }
 
 
-class Conv1D(Layer):
+class Conv1D(Layer, aliases=("Convolution1D",)):
     """1-D convolution over (batch, steps, channels), kernel (kernel_size, in_channels,
     filters); padding 'valid', 'same' or 'causal' (left-padded, for sequences). Runs on the
     2-D convolution kernels."""

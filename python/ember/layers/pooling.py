@@ -80,14 +80,14 @@ class _Pooling2D(Layer):
         }
 
 
-class MaxPooling2D(_Pooling2D):
+class MaxPooling2D(_Pooling2D, aliases=("MaxPool2D",)):
     """Max over ``pool_size`` windows (strides default to pool_size)."""
 
     _op = staticmethod(pool_ops.max_pool2d)
     _kernel = "max_pool2d_forward"
 
 
-class AveragePooling2D(_Pooling2D):
+class AveragePooling2D(_Pooling2D, aliases=("AvgPool2D",)):
     """Mean over ``pool_size`` windows; with 'same' padding only real cells count."""
 
     _op = staticmethod(pool_ops.avg_pool2d)
@@ -122,11 +122,11 @@ class _GlobalPooling2D(Layer):
         return {**super().get_config(), "data_format": "channels_last", "keepdims": self.keepdims}
 
 
-class GlobalAveragePooling2D(_GlobalPooling2D):
+class GlobalAveragePooling2D(_GlobalPooling2D, aliases=("GlobalAvgPool2D",)):
     _op = staticmethod(pool_ops.global_avg_pool2d)
 
 
-class GlobalMaxPooling2D(_GlobalPooling2D):
+class GlobalMaxPooling2D(_GlobalPooling2D, aliases=("GlobalMaxPool2D",)):
     _op = staticmethod(pool_ops.global_max_pool2d)
 
 
@@ -175,11 +175,11 @@ class _Pooling1D(Layer):
         }
 
 
-class MaxPooling1D(_Pooling1D):
+class MaxPooling1D(_Pooling1D, aliases=("MaxPool1D",)):
     _op = staticmethod(pool_ops.max_pool2d)
 
 
-class AveragePooling1D(_Pooling1D):
+class AveragePooling1D(_Pooling1D, aliases=("AvgPool1D",)):
     _op = staticmethod(pool_ops.avg_pool2d)
 
 
@@ -187,7 +187,7 @@ MaxPool1D = MaxPooling1D
 AvgPool1D = AveragePooling1D
 
 
-class GlobalAveragePooling1D(Layer):
+class GlobalAveragePooling1D(Layer, aliases=("GlobalAvgPool1D",)):
     """Mean over time; with a mask, the mean over the unmasked steps (as Keras)."""
 
     def __init__(self, data_format: Any = None, keepdims: bool = False, **kwargs: Any) -> None:
@@ -217,7 +217,7 @@ class GlobalAveragePooling1D(Layer):
         return {**super().get_config(), "data_format": "channels_last", "keepdims": self.keepdims}
 
 
-class GlobalMaxPooling1D(Layer):
+class GlobalMaxPooling1D(Layer, aliases=("GlobalMaxPool1D",)):
     def __init__(self, data_format: Any = None, keepdims: bool = False, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         check_data_format(self.name, data_format)

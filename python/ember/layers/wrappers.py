@@ -18,6 +18,7 @@ from ember.layers.base import Layer
 from ember.layers.core import incompatible
 from ember.ops import math as math_ops
 from ember.ops import merge as merge_ops
+from ember.saving.serialization_lib import deserialize_layer, serialize_layer
 
 MERGE_MODES = ("concat", "sum", "mul", "ave", None)
 
@@ -155,20 +156,29 @@ class Bidirectional(Layer):
         self.backward_layer.reset_states()
 
     def get_config(self) -> dict:
-        from ember.models.serialization import serialize_layer
-
         config = {**super().get_config(), "merge_mode": self.merge_mode}
         layer_config = serialize_layer(self.forward_layer)
-        layer_config["config"]["name"] = self.forward_layer.name.removeprefix("forward_")
+        name = self.forward_layer.name.removeprefix("forward_")
+        layer_config["name"] = name
+        if "name" in layer_config["config"]:
+            layer_config["config"]["name"] = name
         config["layer"] = layer_config
         return config
 
     @classmethod
-    def from_config(cls, config: dict) -> Bidirectional:
-        from ember.models.serialization import deserialize_layer
+    def from_config(
+        cls, config: dict, custom_objects: dict[str, Any] | None = None
+    ) -> Bidirectional:
+        """Rebuild from ``get_config``; the wrapped layer's class resolves through
+        ``custom_objects``, the active custom_object_scope, registration or ember's built-ins.
 
+        Example:
+            >>> bi = ember.layers.Bidirectional(ember.layers.GRU(2))
+            >>> type(ember.layers.Bidirectional.from_config(bi.get_config()).forward_layer)
+            <class 'ember.layers.recurrent.GRU'>
+        """
         config = dict(config)
-        layer = deserialize_layer(config.pop("layer"))
+        layer = deserialize_layer(config.pop("layer"), custom_objects)
         return cls(layer, **config)
 
 
@@ -206,14 +216,20 @@ class TimeDistributed(Layer):
         return math_ops.reshape(out, (batch, time, *out.shape[1:]))
 
     def get_config(self) -> dict:
-        from ember.models.serialization import serialize_layer
-
         return {**super().get_config(), "layer": serialize_layer(self.layer)}
 
     @classmethod
-    def from_config(cls, config: dict) -> TimeDistributed:
-        from ember.models.serialization import deserialize_layer
+    def from_config(
+        cls, config: dict, custom_objects: dict[str, Any] | None = None
+    ) -> TimeDistributed:
+        """Rebuild from ``get_config``; the wrapped layer's class resolves through
+        ``custom_objects``, the active custom_object_scope, registration or ember's built-ins.
 
+        Example:
+            >>> td = ember.layers.TimeDistributed(ember.layers.Dense(3))
+            >>> ember.layers.TimeDistributed.from_config(td.get_config()).layer.units
+            3
+        """
         config = dict(config)
-        layer = deserialize_layer(config.pop("layer"))
+        layer = deserialize_layer(config.pop("layer"), custom_objects)
         return cls(layer, **config)

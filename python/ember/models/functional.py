@@ -11,20 +11,23 @@ Example:
 
 from __future__ import annotations
 
+import inspect
 from typing import Any
 
 from ember.autograd import Tensor
 from ember.layers.base import Layer, shape_of, unique_name
 from ember.layers.input_layer import InputLayer
 from ember.layers.node import Node, SymbolicTensor, flatten, map_structure
+from ember.models import serialization
 from ember.models.training import Trainer
+from ember.saving.serialization_lib import serialize_layer
 
 
 def _is_input_tensor(t: SymbolicTensor) -> bool:
     return t.node is not None and isinstance(t.node.layer, InputLayer)
 
 
-class Model(Trainer, Layer):
+class Model(Trainer, Layer, serialized_name="Functional", aliases=("Model",)):
     """A trainable graph of layers. ``Model(inputs, outputs)`` builds a functional model;
     subclasses may instead create layers in ``__init__`` and override ``call``."""
 
@@ -209,25 +212,23 @@ class Model(Trainer, Layer):
         self, filepath: Any, overwrite: bool = True, include_optimizer: bool = True, **kwargs: Any
     ) -> None:
         """Save architecture, weights and optimizer state to one file (a zip, no pickle)."""
-        from ember.models.saving import save_model
+        from ember.saving.saving_lib import save_model
 
         save_model(self, filepath, overwrite=overwrite, include_optimizer=include_optimizer)
 
     def save_weights(self, filepath: Any, overwrite: bool = True, **kwargs: Any) -> None:
-        from ember.models.saving import save_weights
+        from ember.saving.saving_lib import save_weights
 
         save_weights(self, filepath, overwrite=overwrite)
 
     def load_weights(self, filepath: Any, skip_mismatch: bool = False, **kwargs: Any) -> None:
-        from ember.models.saving import load_weights
+        from ember.saving.saving_lib import load_weights
 
         load_weights(self, filepath, skip_mismatch=skip_mismatch)
 
     def to_json(self, **kwargs: Any) -> str:
         """The architecture as a JSON string (``ember.models.model_from_json`` reads it)."""
         import json
-
-        from ember.models.serialization import serialize_layer
 
         return json.dumps(serialize_layer(self), **kwargs)
 
@@ -259,15 +260,46 @@ class Model(Trainer, Layer):
                 f"{type(self).__name__}: a subclassed Model cannot be "
                 "saved as a config; save its weights instead"
             )
-        from ember.models.serialization import functional_config
-
-        return functional_config(self)
+        return serialization.functional_config(self)
 
     @classmethod
     def from_config(cls, config: dict, custom_objects: dict | None = None) -> Model:
-        from ember.models.serialization import functional_from_config
+        """Rebuild a model from ``get_config``. A functional config (layers and the nodes
+        linking them) is rebuilt as a graph of ``cls``, when ``cls`` takes ``inputs`` and
+        ``outputs`` as Model does; any other config is passed to ``cls(**config)``, for
+        subclassed models with their own ``get_config``. Layer classes resolve through
+        ``custom_objects``, the active custom_object_scope, registration or ember's built-ins.
 
-        return functional_from_config(config, custom_objects)
+        Example:
+            >>> inputs = ember.Input((3,))
+            >>> model = ember.Model(inputs, ember.layers.Dense(2)(inputs))
+            >>> ember.Model.from_config(model.get_config()).output_shape
+            (None, 2)
+        """
+        if "layers" in config and "nodes" in config and _takes_graph(cls):
+            return serialization.functional_from_config(cls, config, custom_objects)
+        try:
+            return cls(**config)
+        except TypeError as exc:
+            raise TypeError(
+                f"{cls.__name__}.from_config: could not rebuild the model from its config "
+                f"({exc}). A subclassed model needs a get_config() whose keys are arguments "
+                "of its __init__, or its own from_config()."
+            ) from exc
+
+
+def _takes_graph(cls: type) -> bool:
+    """Whether ``cls(inputs=..., outputs=..., name=...)`` builds a functional model."""
+    if cls.__init__ is Model.__init__:
+        return True
+    try:
+        params = inspect.signature(cls.__init__).parameters
+    except (TypeError, ValueError):
+        return False
+    kinds = {p.kind for p in params.values()}
+    return ("inputs" in params and "outputs" in params) or (
+        inspect.Parameter.VAR_POSITIONAL in kinds and inspect.Parameter.VAR_KEYWORD in kinds
+    )
 
 
 def _snake(name: str) -> str:

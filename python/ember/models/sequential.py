@@ -20,6 +20,7 @@ import numpy as np
 from ember.layers.base import Layer, unique_name
 from ember.layers.input_layer import InputLayer
 from ember.layers.node import SymbolicTensor
+from ember.models import serialization
 from ember.models.functional import Model, _ordered_nodes
 
 
@@ -145,12 +146,16 @@ class Sequential(Model):
         return shape
 
     def get_config(self) -> dict:
-        from ember.models.serialization import sequential_config
-
-        return sequential_config(self)
+        return serialization.sequential_config(self)
 
     @classmethod
     def from_config(cls, config: dict, custom_objects: dict | None = None) -> Sequential:
-        from ember.models.serialization import sequential_from_config
+        """Rebuild from ``get_config``; layer classes resolve through ``custom_objects``, the
+        active custom_object_scope, registration or ember's built-ins.
 
-        return sequential_from_config(config, custom_objects)
+        Example:
+            >>> model = ember.Sequential([ember.layers.Dense(2, input_shape=(3,))])
+            >>> ember.Sequential.from_config(model.get_config()).output_shape
+            (None, 2)
+        """
+        return serialization.sequential_from_config(cls, config, custom_objects)

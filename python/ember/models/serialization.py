@@ -1,7 +1,9 @@
-"""Model configs as plain JSON data, and models rebuilt from them.
+"""Sequential and functional model configs as plain JSON data, and models rebuilt from them.
 
-Only classes ember knows (its layers and models, plus ``custom_objects`` the caller passes)
-can be rebuilt: a config never names code to import or run.
+Layer entries are written and read by ``ember.saving.serialization_lib``, so only classes
+the registry knows can be rebuilt (ember's built-ins, registered classes, ``custom_objects``
+and the active ``custom_object_scope``): a config never names code to import or run. This
+module imports no model class; ``from_config`` passes the class to build.
 
 Example:
     >>> model = ember.Sequential([ember.layers.Dense(2, input_shape=(3,))])
@@ -17,55 +19,7 @@ from typing import Any
 from ember.layers.base import Layer
 from ember.layers.input_layer import InputLayer
 from ember.layers.node import SymbolicTensor
-
-
-def registry(custom_objects: dict[str, Any] | None = None) -> dict[str, type]:
-    """Layer and model classes a config may name."""
-    import ember.layers as layers_module
-    from ember.models.functional import Model
-    from ember.models.sequential import Sequential
-
-    out: dict[str, type] = {}
-    for name in dir(layers_module):
-        obj = getattr(layers_module, name)
-        if isinstance(obj, type) and issubclass(obj, Layer):
-            out[obj.__name__] = obj
-            out[name] = obj
-    out.update({"Functional": Model, "Model": Model, "Sequential": Sequential})
-    for name, obj in (custom_objects or {}).items():
-        out[name] = obj
-    return out
-
-
-def serialize_layer(layer: Layer) -> dict:
-    from ember.models.functional import Model
-    from ember.models.sequential import Sequential
-
-    if type(layer) is Model:
-        class_name = "Functional"
-    elif type(layer) is Sequential:
-        class_name = "Sequential"
-    else:
-        class_name = type(layer).__name__
-    return {"class_name": class_name, "config": layer.get_config()}
-
-
-def deserialize_layer(data: Any, custom_objects: dict[str, Any] | None = None) -> Layer:
-    if not isinstance(data, dict) or "class_name" not in data:
-        raise ValueError(f"Invalid layer config: {str(data)[:200]}")
-    class_name = data["class_name"]
-    cls = registry(custom_objects).get(class_name)
-    if cls is None:
-        raise ValueError(
-            f"Unknown layer class '{class_name}' in the config. Pass custom layer classes with "
-            "`custom_objects={'Name': cls}`."
-        )
-    config = dict(data.get("config") or {})
-    from ember.models.functional import Model
-
-    if isinstance(cls, type) and issubclass(cls, Model):
-        return cls.from_config(config, custom_objects=custom_objects)
-    return cls.from_config(config)
+from ember.saving.serialization_lib import deserialize_layer, serialize_layer
 
 
 # ---------------------------------------------------------------------- Sequential
@@ -80,10 +34,11 @@ def sequential_config(model: Any) -> dict:
     return config
 
 
-def sequential_from_config(config: dict, custom_objects: dict[str, Any] | None = None) -> Any:
-    from ember.models.sequential import Sequential
-
-    model = Sequential(name=config.get("name"), trainable=config.get("trainable", True))
+def sequential_from_config(
+    cls: type, config: dict, custom_objects: dict[str, Any] | None = None
+) -> Any:
+    """A ``cls`` (Sequential or a subclass) holding the layers of ``config``."""
+    model = cls(name=config.get("name"), trainable=config.get("trainable", True))
     shape = config.get("build_input_shape")
     if shape is not None:
         model.add(InputLayer(batch_shape=tuple(shape)), rebuild=False)
@@ -133,13 +88,18 @@ def functional_config(model: Any) -> dict:
     }
 
 
-def functional_from_config(config: dict, custom_objects: dict[str, Any] | None = None) -> Any:
-    from ember.models.functional import Model
-
+def functional_from_config(
+    cls: type, config: dict, custom_objects: dict[str, Any] | None = None
+) -> Any:
+    """A ``cls`` (Model or a functional subclass) with the graph of ``config``. Nodes name
+    their layer by the entry's ``name`` (files from ember 0.1 keep it only in the layer's
+    config), so a custom layer whose get_config leaves out ``name`` still links up."""
     layers: dict[str, Layer] = {}
     for data in config.get("layers", []):
         layer = deserialize_layer(data, custom_objects)
-        name = data.get("config", {}).get("name", layer.name)
+        name = data.get("name")
+        if not isinstance(name, str):
+            name = (data.get("config") or {}).get("name", layer.name)
         layers[name] = layer
     produced: list[Any] = []
 
@@ -171,6 +131,6 @@ def functional_from_config(config: dict, custom_objects: dict[str, Any] | None =
         produced.append(out if isinstance(out, list) else out)
     inputs = decode(config["inputs"])
     outputs = decode(config["outputs"])
-    model = Model(inputs=inputs, outputs=outputs, name=config.get("name"))
+    model = cls(inputs=inputs, outputs=outputs, name=config.get("name"))
     model.trainable = config.get("trainable", True)
     return model

@@ -1,5 +1,7 @@
 """Utilities with ``keras.utils`` names: to_categorical, normalize, set_random_seed,
-plot_model, Progbar, clear_session.
+plot_model, Progbar, clear_session, and the serialization names Keras also exports here
+(register_keras_serializable, custom_object_scope, get_custom_objects, ...; the same objects
+as in ``ember.saving``).
 
 Example:
     >>> ember.utils.set_random_seed(0)
@@ -11,6 +13,16 @@ from __future__ import annotations
 
 from ember import _random
 from ember.layers.base import clear_session
+from ember.saving import (
+    CustomObjectScope,
+    custom_object_scope,
+    deserialize_keras_object,
+    get_custom_objects,
+    get_registered_name,
+    get_registered_object,
+    register_keras_serializable,
+    serialize_keras_object,
+)
 from ember.utils.arrays import normalize, to_categorical
 from ember.utils.progbar import Progbar
 from ember.utils.sequences import pad_sequences
@@ -46,11 +58,19 @@ def plot_model(*args, **kwargs):  # noqa: ANN002, ANN003 - forwards to the imple
 
 
 __all__ = [
+    "CustomObjectScope",
     "Progbar",
     "clear_session",
+    "custom_object_scope",
+    "deserialize_keras_object",
+    "get_custom_objects",
+    "get_registered_name",
+    "get_registered_object",
     "normalize",
     "pad_sequences",
     "plot_model",
+    "register_keras_serializable",
+    "serialize_keras_object",
     "set_random_seed",
     "to_categorical",
 ]

@@ -277,7 +277,7 @@ def plot_model(
         for layer in layers
     }
     size = _layout(boxes, layers, edges, rankdir)
-    from ember.models.saving import atomic_write
+    from ember.saving.saving_lib import atomic_write
 
     if ext in (".dot", ".gv"):
         text = _dot(model, boxes, edges, rankdir, dpi)
