@@ -8,6 +8,7 @@ import pytest
 from gradcheck import check_gradients
 
 import ember
+from ember.autograd import Function
 from ember.ops import math as m
 
 
@@ -124,3 +125,58 @@ def test_variable_assign_checks_shape():
     assert v.numpy().sum() == 4 and v.requires_grad
     with pytest.raises(ValueError, match="Variable 'w'.*shape"):
         v.assign(np.ones(3))
+
+
+class _Probe(Function):
+    """x * scale + shift (shift a Tensor or None); remembers what apply told forward."""
+
+    seen: list = []
+
+    def forward(self, x, scale, shift):
+        _Probe.seen.append((self.needs_input_grad, self.record))
+        self.scale = scale
+        return x * scale if shift is None else x * scale + shift
+
+    def backward(self, g):
+        need_x, _, need_shift = self.needs_input_grad
+        return (g * self.scale if need_x else None, None, g if need_shift else None)
+
+
+def test_forward_sees_which_arguments_need_a_gradient():
+    _Probe.seen.clear()
+    x = ember.tensor([1.0, 2.0], requires_grad=True)
+    const = ember.tensor([1.0, 1.0])
+    y = _Probe.apply(x, 2.0, const)
+    _Probe.apply(const, 2.0, None)
+    with ember.no_grad():
+        _Probe.apply(x, 2.0, x)
+    assert _Probe.seen == [
+        ((True, False, False), True),
+        ((False, False, False), False),
+        ((False, False, False), False),
+    ]
+    y.sum().backward()
+    np.testing.assert_array_equal(x.grad, [2.0, 2.0])
+    assert const.grad is None
+
+
+def test_backward_needs_one_slot_per_positional_argument():
+    class Short(Function):
+        def forward(self, x, scale):
+            return x * scale
+
+        def backward(self, g):
+            return (g,)
+
+    x = ember.tensor([1.0], requires_grad=True)
+    with pytest.raises(RuntimeError, match="Short.backward returned 1 gradients for 2"):
+        Short.apply(x, 2.0).sum().backward()
+
+
+def test_a_non_float_tensor_never_needs_a_gradient():
+    ids = ember.tensor([0.0, 1.0], requires_grad=True)
+    ids.data = np.array([0, 1], np.int64)  # int Tensors are coming (ids, masks)
+    _Probe.seen.clear()
+    y = _Probe.apply(ids, 2, None)
+    assert _Probe.seen == [((False, False, False), False)]
+    assert not y.requires_grad and y._ctx is None

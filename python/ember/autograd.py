@@ -1,9 +1,20 @@
 """Reverse-mode automatic differentiation: ``Tensor``, ``Function`` and the tape.
 
 A ``Tensor`` holds a float32 numpy array, an optional gradient and, when it was produced by a
-differentiable op while gradients are recorded, the ``Function`` that made it. ``backward()``
-walks those functions in reverse topological order, accumulates gradients into the leaves and
-then releases the graph.
+differentiable op while gradients are recorded, the ``Function`` that made it.
+
+Every op is a ``Function`` run through ``apply``, one contract for all of them:
+
+- ``apply`` decides before ``forward`` runs whether the call is recorded, and tells it:
+  ``needs_input_grad`` has one bool per positional argument (True only for a float Tensor
+  that requires a gradient while recording is on) and ``record`` says whether any does, so
+  ``forward`` can skip what only ``backward`` would use.
+- ``backward`` returns one gradient slot per positional argument of ``forward``, None where
+  the argument is not a Tensor or needs no gradient. An optional Tensor argument is passed
+  as None, never left out, so its slot stays where it is.
+
+``Tensor.backward()`` walks the recorded functions in reverse topological order, accumulates
+gradients into the leaves and then releases the graph.
 
 Example:
     >>> import numpy as np, ember
@@ -36,12 +47,22 @@ __all__ = [
     "tensor",
 ]
 
-_state = threading.local()
+
+class _GradState(threading.local):
+    """Per-thread recording switch. ``__init__`` runs once in each thread that reads it, so the
+    flag is always a plain attribute (a ``getattr`` default on a bare ``threading.local`` takes
+    the slow missing-attribute path on every op until ``no_grad`` has been used once)."""
+
+    def __init__(self) -> None:
+        self.grad_enabled = True
+
+
+_state = _GradState()
 
 
 def is_grad_enabled() -> bool:
     """Whether ops record the graph for ``backward`` (thread-local, default True)."""
-    return getattr(_state, "grad_enabled", True)
+    return _state.grad_enabled
 
 
 @contextlib.contextmanager
@@ -94,56 +115,92 @@ def as_float32(data: Any) -> Any:
 class Function:
     """A differentiable operation. Subclasses implement ``forward`` and ``backward``.
 
-    ``forward(*arrays, **kwargs)`` receives numpy arrays (Tensors are unwrapped) and returns
-    an array or a tuple of arrays; it may save what backward needs on ``self``.
+    ``Op.apply(*args, **kwargs)`` runs ``forward(*args, **kwargs)`` with every Tensor argument
+    unwrapped to its array; other arguments (None for an absent optional Tensor, shapes,
+    settings) pass through unchanged. ``forward`` returns an array or a tuple of arrays, which
+    come back as Tensors, and may save on ``self`` what ``backward`` needs.
+
+    Before ``forward`` runs, ``apply`` sets:
+
+    - ``self.needs_input_grad``: one bool per positional argument, True where the argument is
+      a float Tensor that requires a gradient while gradients are recorded; False for
+      non-Tensors, None, Tensors that need no gradient and non-float Tensors.
+    - ``self.record``: whether the call is recorded for ``backward`` (any of those is True).
+      When it is False, ``backward`` never runs: ``forward`` may skip what only backward
+      needs.
+
     ``backward(*grads)`` receives one gradient per output (None for an output of a
-    multi-output op that received none) and returns one gradient (or None) per Tensor input,
-    in order.
+    multi-output op that received none) and returns one slot per positional argument of
+    ``forward``, in order: a gradient of that argument's shape, or None. Slots whose
+    ``needs_input_grad`` is False are ignored, so ``backward`` may compute only the needed
+    ones. Keyword arguments get no slot.
 
     Example:
-        >>> class Square(Function):
-        ...     def forward(self, x):
-        ...         self.x = x
-        ...         return x * x
+        >>> class ScaleShift(Function):
+        ...     # y = x * scale + shift; scale is a number, shift a Tensor or None
+        ...     def forward(self, x, scale, shift):
+        ...         self.scale = scale
+        ...         return x * scale if shift is None else x * scale + shift
         ...     def backward(self, g):
-        ...         return (2 * self.x * g,)
-        >>> t = ember.tensor([3.0], requires_grad=True)
-        >>> Square.apply(t).sum().backward(); t.grad
-        array([6.], dtype=float32)
+        ...         need_x, _, need_shift = self.needs_input_grad
+        ...         dx = g * self.scale if need_x else None
+        ...         dshift = g.sum(axis=0) if need_shift else None
+        ...         return dx, None, dshift
+        >>> x = ember.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+        >>> shift = ember.tensor([0.5, 0.5], requires_grad=True)
+        >>> ScaleShift.apply(x, 3.0, shift).sum().backward()
+        >>> x.grad, shift.grad
+        (array([[3., 3.],
+               [3., 3.]], dtype=float32), array([2., 2.], dtype=float32))
+        >>> ScaleShift.apply(x, 3.0, None).shape
+        (2, 2)
     """
 
-    inputs: tuple[Tensor, ...] = ()
+    # Set per call by ``apply`` (these class defaults are what a released Function shows).
+    inputs: tuple[Any, ...] = ()  # the positional arguments of a recorded call
     needs_input_grad: tuple[bool, ...] = ()
+    record: bool = False
 
-    def forward(self, *args: Any, **kwargs: Any) -> Any:  # pragma: no cover - abstract
-        raise NotImplementedError
+    def forward(self, *args: Any, **kwargs: Any) -> Any:
+        raise NotImplementedError  # pragma: no cover - abstract
 
-    def backward(self, *grads: np.ndarray) -> Sequence[np.ndarray | None]:  # pragma: no cover
-        raise NotImplementedError
+    def backward(self, *grads: np.ndarray | None) -> Sequence[np.ndarray | None]:
+        raise NotImplementedError  # pragma: no cover - abstract
 
     @classmethod
     def apply(cls, *args: Any, **kwargs: Any) -> Any:
-        """Runs the op; records it on the tape when a Tensor input needs a gradient."""
+        """Runs the op; records it on the tape when a Tensor argument needs a gradient."""
         fn = cls()
-        tensors = tuple(a for a in args if isinstance(a, Tensor))
-        record = is_grad_enabled() and any(t.requires_grad for t in tensors)
-        raw = [a.data if isinstance(a, Tensor) else a for a in args]
-        out = fn.forward(*raw, **kwargs)
-        if record:
-            fn.inputs = tensors
-            fn.needs_input_grad = tuple(t.requires_grad for t in tensors)
-            for t in tensors:
-                t._uses += 1
-        if isinstance(out, tuple):
-            if record:
-                fn._n_outputs = len(out)
-            return tuple(
-                Tensor(o, requires_grad=record, _ctx=fn if record else None, _index=i)
-                for i, o in enumerate(out)
+        if _state.grad_enabled:
+            # ``kind == "f"``: an int or bool Tensor (ids, masks) never needs a gradient,
+            # whatever its requires_grad says.
+            needs = tuple(
+                [
+                    isinstance(a, Tensor) and a.requires_grad and a.data.dtype.kind == "f"
+                    for a in args
+                ]
             )
-        if record:
-            fn._n_outputs = 1
-        return Tensor(out, requires_grad=record, _ctx=fn if record else None)
+            record = True in needs
+        else:
+            needs, record = (False,) * len(args), False
+        fn.needs_input_grad = needs
+        fn.record = record
+        out = fn.forward(*[a.data if isinstance(a, Tensor) else a for a in args], **kwargs)
+        if not record:
+            if isinstance(out, tuple):
+                return tuple(Tensor(o, _index=i) for i, o in enumerate(out))
+            return Tensor(out)
+        fn.inputs = args
+        for a, need in zip(args, needs):
+            if need:
+                a._uses += 1
+        if isinstance(out, tuple):
+            fn._n_outputs = len(out)
+            return tuple(
+                Tensor(o, requires_grad=True, _ctx=fn, _index=i) for i, o in enumerate(out)
+            )
+        fn._n_outputs = 1
+        return Tensor(out, requires_grad=True, _ctx=fn)
 
 
 class Tensor:
@@ -420,23 +477,30 @@ class ToDevice(Function):
         return _device.to(x, target)
 
     def backward(self, g: Any):
-        return (_device.to(g, self.source),)
+        return _device.to(g, self.source), None
 
 
 def _topological_order(root: Function) -> list[Function]:
-    """Functions reachable from root, each after every function that consumes its outputs."""
+    """Functions reachable from root through arguments that need a gradient, each after every
+    function that consumes its outputs."""
     order: list[Function] = []
     seen: set[int] = {id(root)}
+    # (function, index of the next argument to visit): an explicit stack, as deep graphs (a
+    # long RNN unrolled by a user's cell) would overflow Python's recursion limit.
     stack: list[tuple[Function, int]] = [(root, 0)]
     while stack:
         fn, i = stack.pop()
-        inputs = fn.inputs
-        if i < len(inputs):
-            stack.append((fn, i + 1))
-            parent = inputs[i]._ctx
-            if parent is not None and id(parent) not in seen:
-                seen.add(id(parent))
-                stack.append((parent, 0))
+        inputs, needs = fn.inputs, fn.needs_input_grad
+        n = len(inputs)
+        while i < n:
+            if needs[i]:
+                parent = inputs[i]._ctx
+                if parent is not None and id(parent) not in seen:
+                    seen.add(id(parent))
+                    stack.append((fn, i + 1))
+                    stack.append((parent, 0))
+                    break
+            i += 1
         else:
             order.append(fn)
     order.reverse()
@@ -462,7 +526,14 @@ def run_backward(root: Tensor, seed: np.ndarray, retain_graph: bool = False) -> 
             continue
         # Outputs nobody used get None: a multi-output op's backward skips their work.
         in_grads = fn.backward(*outs)
-        for t, g, needed in zip(fn.inputs, in_grads, fn.needs_input_grad):
+        inputs = fn.inputs
+        if len(in_grads) != len(inputs):
+            raise RuntimeError(
+                f"{type(fn).__name__}.backward returned {len(in_grads)} gradients for "
+                f"{len(inputs)} positional arguments of forward (one slot each, None for "
+                "arguments that need no gradient)"
+            )
+        for t, g, needed in zip(inputs, in_grads, fn.needs_input_grad):
             if g is None or not needed:
                 continue
             if g.shape != t.data.shape:

@@ -32,6 +32,10 @@ _backend: Any = None  # set by ember.cuda when the extension (or a test stand-in
 
 _BOOL = np.dtype(bool)
 _F32 = np.dtype(np.float32)
+# The extension names its dtypes; np.dtype(name) parses the name on every call, and dtype is
+# read for every Tensor made on the GPU and by Function.apply for every argument that
+# requires a gradient.
+_DTYPES = {name: np.dtype(name) for name in ("float32", "int32", "int64")}
 
 
 def set_backend(backend: Any) -> None:
@@ -57,7 +61,10 @@ class CudaArray(DeviceArray):
 
     @property
     def dtype(self) -> np.dtype:
-        return _BOOL if self._bool else np.dtype(self._h.dtype)
+        if self._bool:
+            return _BOOL
+        name = self._h.dtype
+        return _DTYPES.get(name) or np.dtype(name)
 
     @property
     def ndim(self) -> int:

@@ -45,7 +45,8 @@ class Activation(Function):
         return y
 
     def backward(self, g: np.ndarray):
-        return (kernels(g).activation_backward(g, self.x, self.y, self.name, alpha=self.alpha),)
+        dx = kernels(g).activation_backward(g, self.x, self.y, self.name, alpha=self.alpha)
+        return dx, None, None
 
 
 class Relu(Function):
@@ -57,7 +58,7 @@ class Relu(Function):
         return kernels(x).relu_forward(x, **self.args)
 
     def backward(self, g):
-        return (kernels(g).relu_backward(g, self.x, **self.args),)
+        return kernels(g).relu_backward(g, self.x, **self.args), None, None, None
 
 
 class Softmax(Function):

@@ -20,10 +20,12 @@ from ember.ops.math import to_tensor
 
 
 class Conv2D(Function):
-    def forward(self, x: np.ndarray, kernel: np.ndarray, *rest: Any) -> np.ndarray:
-        *bias, geom, act = rest
-        bias = bias[0] if bias else None
-        self.geom, self.act, self.has_bias = geom, act, bias is not None
+    """y = act(conv(x, kernel) + bias) with NHWC x and HWIO kernel; bias may be None."""
+
+    def forward(
+        self, x: np.ndarray, kernel: np.ndarray, bias: np.ndarray | None, geom: dict, act: str
+    ) -> np.ndarray:
+        self.geom, self.act = geom, act
         self.x, self.kernel = x, kernel
         self.y = kernels(x).conv2d_forward(x, kernel, bias, activation=act, **geom)
         return self.y
@@ -33,16 +35,16 @@ class Conv2D(Function):
 
     def backward(self, g: np.ndarray):
         dz = g if self.act_grad_done else fused_activation_backward(g, self.y, self.act)
-        needs = self.needs_input_grad
+        need_x, need_kernel, need_bias, _, _ = self.needs_input_grad
         k = kernels(dz)
         dx = dw = db = None
-        if needs[0]:
+        if need_x:
             dx = k.conv2d_backward_input(dz, self.kernel, self.x.shape, **self.geom)
-        if needs[1]:
+        if need_kernel:
             dw = k.conv2d_backward_weight(self.x, dz, self.kernel.shape[:2], **self.geom)
-        if self.has_bias and needs[2]:
+        if need_bias:
             db = k.conv2d_backward_bias(dz)
-        return (dx, dw, db) if self.has_bias else (dx, dw)
+        return dx, dw, db, None, None
 
 
 def conv2d(
@@ -56,8 +58,6 @@ def conv2d(
 ) -> Tensor:
     """2-D convolution; activation must be linear, relu, tanh or sigmoid (fused)."""
     geom = dict(strides=strides, padding=padding, dilation_rate=dilation_rate)
-    if bias is None:
-        return Conv2D.apply(to_tensor(x), kernel, geom, activation)
     return Conv2D.apply(to_tensor(x), kernel, bias, geom, activation)
 
 
@@ -69,13 +69,13 @@ class Conv2DTranspose(Function):
         return kernels(x).conv2d_backward_input(x, kernel, out_shape, **geom)
 
     def backward(self, g):
-        needs = self.needs_input_grad
+        need_x, need_kernel, _, _ = self.needs_input_grad
         k = kernels(g)
-        dx = k.conv2d_forward(g, self.kernel, None, **self.geom) if needs[0] else None
+        dx = k.conv2d_forward(g, self.kernel, None, **self.geom) if need_x else None
         dw = None
-        if needs[1]:
+        if need_kernel:
             dw = k.conv2d_backward_weight(g, self.x, self.kernel.shape[:2], **self.geom)
-        return dx, dw
+        return dx, dw, None, None
 
 
 def conv2d_transpose(
@@ -97,7 +97,8 @@ class UpSampleNearest(Function):
 
     def backward(self, g: np.ndarray):
         n, h, w, c = self.shape
-        return (g.reshape(n, h, self.sh, w, self.sw, c).sum(axis=(2, 4), dtype=np.float32),)
+        dx = g.reshape(n, h, self.sh, w, self.sw, c).sum(axis=(2, 4), dtype=np.float32)
+        return dx, None, None
 
 
 def bilinear_weights(in_len: int, out_len: int) -> np.ndarray:
@@ -125,7 +126,8 @@ class UpSampleBilinear(Function):
 
     def backward(self, g: np.ndarray):
         cols = np.einsum("pw,nopc->nowc", self.aw, g, optimize=True)
-        return (np.einsum("oh,nowc->nhwc", self.ah, cols, optimize=True).astype(np.float32),)
+        dx = np.einsum("oh,nowc->nhwc", self.ah, cols, optimize=True).astype(np.float32)
+        return dx, None, None
 
 
 def upsampling2d(x: Any, size: tuple[int, int], interpolation: str = "nearest") -> Tensor:
@@ -140,7 +142,7 @@ class ZeroPad2D(Function):
         return np.pad(x, ((0, 0), (t, b), (left, r), (0, 0)))
 
     def backward(self, g: np.ndarray):
-        return (np.ascontiguousarray(g[self.window]),)
+        return np.ascontiguousarray(g[self.window]), None
 
 
 def zero_padding2d(x: Any, pads: tuple[tuple[int, int], tuple[int, int]]) -> Tensor:
@@ -157,7 +159,7 @@ class Cropping2D(Function):
     def backward(self, g: np.ndarray):
         out = np.zeros(self.shape, np.float32)
         out[self.window] = g
-        return (out,)
+        return out, None
 
 
 def cropping2d(x: Any, crops: tuple[tuple[int, int], tuple[int, int]]) -> Tensor:

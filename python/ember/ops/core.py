@@ -29,10 +29,11 @@ def fused_activation_backward(g: np.ndarray, y: np.ndarray, act: str) -> np.ndar
 
 
 class Dense(Function):
-    """y = act(x @ kernel + bias) over the last axis of x."""
+    """y = act(x @ kernel + bias) over the last axis of x; bias may be None."""
 
-    def forward(self, x: np.ndarray, kernel: np.ndarray, *rest: Any) -> np.ndarray:
-        bias, act = (rest[0], rest[1]) if len(rest) == 2 else (None, rest[0])
+    def forward(
+        self, x: np.ndarray, kernel: np.ndarray, bias: np.ndarray | None, act: str
+    ) -> np.ndarray:
         units = kernel.shape[1]
         if x.shape[-1] != kernel.shape[0]:
             raise ValueError(
@@ -40,7 +41,7 @@ class Dense(Function):
             )
         self.lead = x.shape[:-1]
         self.x2 = x.reshape(-1, x.shape[-1])
-        self.kernel, self.act, self.has_bias = kernel, act, bias is not None
+        self.kernel, self.act = kernel, act
         y = kernels(x).gemm(self.x2, kernel, bias=bias, activation=act)
         self.y = y
         return y.reshape(*self.lead, units)
@@ -48,22 +49,20 @@ class Dense(Function):
     def backward(self, g: np.ndarray):
         units = self.kernel.shape[1]
         dz = fused_activation_backward(g.reshape(-1, units), self.y, self.act)
-        needs = self.needs_input_grad
+        need_x, need_kernel, need_bias, _ = self.needs_input_grad
         k = kernels(dz)
         dx = dw = db = None
-        if needs[0]:
+        if need_x:
             dx = k.gemm(dz, self.kernel, trans_b=True).reshape(*self.lead, self.kernel.shape[0])
-        if needs[1]:
+        if need_kernel:
             dw = k.gemm(self.x2, dz, trans_a=True)
-        if self.has_bias and needs[2]:
+        if need_bias:
             db = k.column_sums(dz)
-        return (dx, dw, db) if self.has_bias else (dx, dw)
+        return dx, dw, db, None
 
 
 def dense(x: Any, kernel: Tensor, bias: Tensor | None, activation: str = "linear") -> Tensor:
     """``act(x @ kernel + bias)``; activation must be one of FUSED_ACTIVATIONS."""
-    if bias is None:
-        return Dense.apply(to_tensor(x), kernel, activation)
     return Dense.apply(to_tensor(x), kernel, bias, activation)
 
 
@@ -73,7 +72,7 @@ class Dropout(Function):
         return kernels(x).dropout_forward(x, rate, seed)
 
     def backward(self, g: np.ndarray):
-        return (kernels(g).dropout_backward(g, self.rate, self.seed),)
+        return kernels(g).dropout_backward(g, self.rate, self.seed), None, None
 
 
 def dropout(x: Any, rate: float, seed: int) -> Tensor:
@@ -87,7 +86,7 @@ class Rescale(Function):
         return (x * self.scale + np.asarray(offset, np.float32)).astype(np.float32)
 
     def backward(self, g: np.ndarray):
-        return ((g * self.scale).astype(np.float32),)
+        return (g * self.scale).astype(np.float32), None, None
 
 
 def rescale(x: Any, scale: Any, offset: Any = 0.0) -> Tensor:
@@ -104,7 +103,7 @@ class Embedding(Function):
     def backward(self, g: np.ndarray):
         grad = np.zeros(self.shape, np.float32)
         np.add.at(grad, self.ids.reshape(-1), g.reshape(-1, self.shape[1]))
-        return (grad,)
+        return grad, None
 
 
 def embedding(table: Tensor, ids: np.ndarray) -> Tensor:

@@ -29,7 +29,7 @@ class SoftmaxCrossEntropy(Function):
         return loss
 
     def backward(self, g: np.ndarray):
-        return (kernels(g).softmax_xent_backward(self.probs, self.targets, g),)
+        return kernels(g).softmax_xent_backward(self.probs, self.targets, g), None
 
 
 class SigmoidCrossEntropy(Function):
@@ -40,7 +40,7 @@ class SigmoidCrossEntropy(Function):
         return kernels(logits).sigmoid_xent_forward(logits, targets)
 
     def backward(self, g: np.ndarray):
-        return (kernels(g).sigmoid_xent_backward(self.logits, self.targets, g),)
+        return kernels(g).sigmoid_xent_backward(self.logits, self.targets, g), None
 
 
 def _on_device_of(t: Tensor, targets: Any) -> Any:

@@ -47,7 +47,10 @@ class Add(Function):
         return np.add(a, b, dtype=np.float32)
 
     def backward(self, g: np.ndarray):
-        return unbroadcast(g, self.shapes[0]), unbroadcast(g, self.shapes[1])
+        need_a, need_b = self.needs_input_grad
+        ga = unbroadcast(g, self.shapes[0]) if need_a else None
+        gb = unbroadcast(g, self.shapes[1]) if need_b else None
+        return ga, gb
 
 
 class Subtract(Function):
@@ -56,7 +59,10 @@ class Subtract(Function):
         return np.subtract(a, b, dtype=np.float32)
 
     def backward(self, g: np.ndarray):
-        return unbroadcast(g, self.shapes[0]), unbroadcast(-g, self.shapes[1])
+        need_a, need_b = self.needs_input_grad
+        ga = unbroadcast(g, self.shapes[0]) if need_a else None
+        gb = unbroadcast(-g, self.shapes[1]) if need_b else None
+        return ga, gb
 
 
 class Multiply(Function):
@@ -97,7 +103,7 @@ class Power(Function):
         return np.power(a, exponent, dtype=np.float32)
 
     def backward(self, g: np.ndarray):
-        return (g * self.exponent * np.power(self.a, self.exponent - 1, dtype=np.float32),)
+        return g * self.exponent * np.power(self.a, self.exponent - 1, dtype=np.float32), None
 
 
 class MatMul(Function):
@@ -167,7 +173,7 @@ class Reshape(Function):
         return a.reshape(shape)
 
     def backward(self, g: np.ndarray):
-        return (g.reshape(self.shape),)
+        return g.reshape(self.shape), None
 
 
 class Transpose(Function):
@@ -177,8 +183,8 @@ class Transpose(Function):
 
     def backward(self, g: np.ndarray):
         if self.axes is None:
-            return (np.transpose(g),)
-        return (np.transpose(g, np.argsort(self.axes)),)
+            return np.transpose(g), None
+        return np.transpose(g, np.argsort(self.axes)), None
 
 
 class GetItem(Function):
@@ -189,7 +195,7 @@ class GetItem(Function):
     def backward(self, g: np.ndarray):
         out = np.zeros(self.shape, np.float32)
         np.add.at(out, self.index, g)
-        return (out,)
+        return out, None
 
 
 class Exp(Function):
@@ -236,7 +242,7 @@ class Clip(Function):
         return np.clip(a, lo, hi).astype(np.float32)
 
     def backward(self, g: np.ndarray):
-        return (g * self.inside,)
+        return g * self.inside, None, None
 
 
 class Maximum(Function):

@@ -18,8 +18,9 @@ from ember.ops.math import to_tensor, unbroadcast
 
 
 class Concatenate(Function):
-    def forward(self, *arrays_and_axis: Any) -> np.ndarray:
-        *arrays, axis = arrays_and_axis
+    """Join along ``axis`` (a keyword, so every positional argument is a tensor)."""
+
+    def forward(self, *arrays: np.ndarray, axis: int) -> np.ndarray:
         self.axis = axis
         self.splits = np.cumsum([a.shape[axis] for a in arrays])[:-1]
         return np.concatenate(arrays, axis=axis)
@@ -50,7 +51,10 @@ class Product(Function):
 
     def backward(self, g: np.ndarray):
         grads = []
-        for i, a in enumerate(self.arrays):
+        for i, (a, need) in enumerate(zip(self.arrays, self.needs_input_grad)):
+            if not need:
+                grads.append(None)
+                continue
             others = np.ones_like(g)
             for j, b in enumerate(self.arrays):
                 if j != i:
@@ -62,8 +66,7 @@ class Product(Function):
 class Extreme(Function):
     """Elementwise maximum (or minimum) of several tensors; ties go to the first."""
 
-    def forward(self, *arrays_and_mode: Any) -> np.ndarray:
-        *arrays, take_max = arrays_and_mode
+    def forward(self, *arrays: np.ndarray, take_max: bool) -> np.ndarray:
         stacked = np.stack(np.broadcast_arrays(*arrays))
         self.pick = stacked.argmax(axis=0) if take_max else stacked.argmin(axis=0)
         self.shapes = [a.shape for a in arrays]
@@ -75,7 +78,7 @@ class Extreme(Function):
 
 def concatenate(tensors: Sequence[Any], axis: int = -1) -> Tensor:
     ts = [to_tensor(t) for t in tensors]
-    return Concatenate.apply(*ts, axis % ts[0].ndim)
+    return Concatenate.apply(*ts, axis=axis % ts[0].ndim)
 
 
 def add(tensors: Sequence[Any]) -> Tensor:
@@ -87,8 +90,8 @@ def multiply(tensors: Sequence[Any]) -> Tensor:
 
 
 def maximum(tensors: Sequence[Any]) -> Tensor:
-    return Extreme.apply(*[to_tensor(t) for t in tensors], True)
+    return Extreme.apply(*[to_tensor(t) for t in tensors], take_max=True)
 
 
 def minimum(tensors: Sequence[Any]) -> Tensor:
-    return Extreme.apply(*[to_tensor(t) for t in tensors], False)
+    return Extreme.apply(*[to_tensor(t) for t in tensors], take_max=False)

@@ -19,20 +19,13 @@ from ember.device import kernels
 from ember.ops.math import to_tensor
 
 
-def _grads_for(tensors_given: tuple[bool, bool], dx, dgamma, dbeta):
-    out = [dx]
-    if tensors_given[0]:
-        out.append(dgamma)
-    if tensors_given[1]:
-        out.append(dbeta)
-    return tuple(out)
-
-
 class BatchNormTrain(Function):
+    """Normalize with the batch statistics, which it also reports in ``stats``; gamma and
+    beta may be None (``scale=False`` / ``center=False``)."""
+
     def forward(self, x, gamma, beta, epsilon: float, stats: dict) -> np.ndarray:
         y, mean, var, invstd = kernels(x).batchnorm_train_forward(x, gamma, beta, epsilon)
         self.x, self.gamma, self.mean, self.invstd = x, gamma, mean, invstd
-        self.given = (gamma is not None, beta is not None)
         stats["mean"], stats["var"] = mean, var
         return y
 
@@ -40,14 +33,15 @@ class BatchNormTrain(Function):
         dx, dgamma, dbeta = kernels(g).batchnorm_train_backward(
             g, self.x, self.gamma, self.mean, self.invstd
         )
-        return _grads_for(self.given, dx, dgamma, dbeta)
+        return dx, dgamma, dbeta, None, None
 
 
 class BatchNormInference(Function):
+    """Normalize with the moving statistics (arrays, not trained by gradient)."""
+
     def forward(self, x, gamma, beta, moving_mean, moving_var, epsilon: float) -> np.ndarray:
         self.x, self.gamma = x, gamma
         self.moving = (moving_mean, moving_var, epsilon)
-        self.given = (gamma is not None, beta is not None)
         return kernels(x).batchnorm_inference_forward(
             x, gamma, beta, moving_mean, moving_var, epsilon
         )
@@ -57,7 +51,7 @@ class BatchNormInference(Function):
         dx, dgamma, dbeta = kernels(g).batchnorm_inference_backward(
             g, self.x, self.gamma, mean, var, eps
         )
-        return _grads_for(self.given, dx, dgamma, dbeta)
+        return dx, dgamma, dbeta, None, None, None
 
 
 def batch_norm_train(

@@ -37,7 +37,7 @@ class MaxPool2D(Function):
             if fused:
                 g = k.activation_backward(g, None, self.y, "relu")
             producer.act_grad_done = fused
-        return (k.max_pool2d_backward(g, self.indices, self.shape, **self.geom),)
+        return k.max_pool2d_backward(g, self.indices, self.shape, **self.geom), None
 
 
 class AvgPool2D(Function):
@@ -46,7 +46,7 @@ class AvgPool2D(Function):
         return kernels(x).avg_pool2d_forward(x, **geom)
 
     def backward(self, g: np.ndarray):
-        return (kernels(g).avg_pool2d_backward(g, self.shape, **self.geom),)
+        return kernels(g).avg_pool2d_backward(g, self.shape, **self.geom), None
 
 
 class GlobalAvgPool2D(Function):

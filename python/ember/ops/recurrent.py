@@ -2,7 +2,9 @@
 through time, each one call into ember's fused kernels (no Python per time step).
 
 Inputs are batch-major (batch, time, features). Each op returns the output sequence and the
-final state(s); gradients flow to the inputs, the initial states and the weights.
+final state(s); gradients flow to the inputs, the initial states and the weights. The three
+cells share one Function, ``Recurrent``, told by a ``CellKind`` which kernels to call, how many
+states the cell carries and which flags its kernels take.
 
 Example:
     >>> x = ember.tensor(np.random.rand(2, 5, 3))
@@ -15,131 +17,84 @@ Example:
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from ember import device
-from ember.autograd import Function, Tensor, is_grad_enabled
+from ember.autograd import Function, Tensor
 from ember.device import kernels
 from ember.ops.math import to_tensor
 
-_ORDER = ("x", "kernel", "recurrent_kernel", "bias", "h0", "c0")
+
+@dataclass(frozen=True)
+class CellKind:
+    """What distinguishes one recurrent cell's kernels from another's.
+
+    ``forward`` and ``backward`` name the kernel-table functions; ``states`` is how many state
+    tensors the cell carries (LSTM: h and c; GRU and SimpleRNN: h); ``flags`` are the keyword
+    settings its kernels take.
+
+    Example:
+        >>> ember.ops.recurrent.LSTM_CELL.states
+        2
+    """
+
+    name: str
+    forward: str
+    backward: str
+    states: int
+    flags: tuple[str, ...]
 
 
-def _pick(grads: dict[str, np.ndarray | None], given: list[str]) -> tuple:
-    """Gradients for the Tensor inputs that were given, in argument order."""
-    return tuple(grads.get(name) for name in given)
+LSTM_CELL = CellKind(
+    "lstm",
+    "lstm_forward",
+    "lstm_backward",
+    2,
+    ("activation", "recurrent_activation", "go_backwards"),
+)
+GRU_CELL = CellKind(
+    "gru",
+    "gru_forward",
+    "gru_backward",
+    1,
+    ("activation", "recurrent_activation", "reset_after", "go_backwards"),
+)
+SIMPLE_RNN_CELL = CellKind(
+    "simple_rnn", "simple_rnn_forward", "simple_rnn_backward", 1, ("activation", "go_backwards")
+)
 
 
-class _Recurrent(Function):
-    """Shared plumbing: which of the optional inputs were Tensors, and the saved arrays."""
+class Recurrent(Function):
+    """A whole sequence through one cell kind: ``(h_seq, *final_states)``.
 
-    def _save(self, names: list[str], values: dict[str, Any]) -> None:
-        self.given = [n for n in names if values.get(n) is not None]
-        self.values = values
+    Arguments: x, kernel, recurrent_kernel, bias, h0, c0 (Tensors or None: no bias, zero
+    initial state; c0 only for a two-state cell), mask, recurrent_mask (arrays or None), the
+    ``CellKind`` and its flags. The kernels take the states as a variable-length run between
+    bias and mask; the Function's argument list is the same for every cell.
+    """
 
-
-class LSTM(_Recurrent):
-    def forward(self, x, kernel, recurrent, bias, h0, c0, mask, rec_mask, flags, record):
-        h_seq, h_last, c_last, state = kernels(x).lstm_forward(
-            x, kernel, recurrent, bias, h0, c0, mask, rec_mask, training=record, **flags
+    def forward(self, x, kernel, recurrent, bias, h0, c0, mask, rec_mask, cell: CellKind, flags):
+        initial = (h0, c0)[: cell.states]
+        # The kernel keeps the gate activations for backward only when told to.
+        h_seq, *last, state = getattr(kernels(x), cell.forward)(
+            x, kernel, recurrent, bias, *initial, mask, rec_mask, training=self.record, **flags
         )
-        self._save(
-            list(_ORDER),
-            dict(x=x, kernel=kernel, recurrent_kernel=recurrent, bias=bias, h0=h0, c0=c0),
-        )
-        self.mask, self.rec_mask, self.flags = mask, rec_mask, flags
-        self.h_seq, self.state = h_seq, state
-        return h_seq, h_last, c_last
+        if self.record:
+            self.cell, self.flags = cell, flags
+            self.saved = (x, kernel, recurrent, bias, *initial, mask, rec_mask)
+            self.h_seq, self.state = h_seq, state
+        return (h_seq, *last)
 
-    def backward(self, dh_seq, dh_last, dc_last):
-        v = self.values
-        dx, dh0, dc0, dk, dr, db = kernels(v["x"]).lstm_backward(
-            dh_seq,
-            dh_last,
-            dc_last,
-            v["x"],
-            v["kernel"],
-            v["recurrent_kernel"],
-            v["bias"],
-            v["h0"],
-            v["c0"],
-            self.mask,
-            self.rec_mask,
-            self.h_seq,
-            self.state,
-            **self.flags,
+    def backward(self, dh_seq, *d_last):
+        cell = self.cell
+        dx, *d_initial, dk, dr, db = getattr(kernels(self.saved[0]), cell.backward)(
+            dh_seq, *d_last, *self.saved, self.h_seq, self.state, **self.flags
         )
-        return _pick(
-            dict(x=dx, kernel=dk, recurrent_kernel=dr, bias=db, h0=dh0, c0=dc0), self.given
-        )
-
-
-class GRU(_Recurrent):
-    def forward(self, x, kernel, recurrent, bias, h0, mask, rec_mask, flags, record):
-        h_seq, h_last, state = kernels(x).gru_forward(
-            x, kernel, recurrent, bias, h0, mask, rec_mask, training=record, **flags
-        )
-        self._save(
-            list(_ORDER[:5]), dict(x=x, kernel=kernel, recurrent_kernel=recurrent, bias=bias, h0=h0)
-        )
-        self.mask, self.rec_mask, self.flags = mask, rec_mask, flags
-        self.h_seq, self.state = h_seq, state
-        return h_seq, h_last
-
-    def backward(self, dh_seq, dh_last):
-        v = self.values
-        dx, dh0, dk, dr, db = kernels(v["x"]).gru_backward(
-            dh_seq,
-            dh_last,
-            v["x"],
-            v["kernel"],
-            v["recurrent_kernel"],
-            v["bias"],
-            v["h0"],
-            self.mask,
-            self.rec_mask,
-            self.h_seq,
-            self.state,
-            **self.flags,
-        )
-        return _pick(dict(x=dx, kernel=dk, recurrent_kernel=dr, bias=db, h0=dh0), self.given)
-
-
-class SimpleRNN(_Recurrent):
-    def forward(self, x, kernel, recurrent, bias, h0, mask, rec_mask, flags, record):
-        h_seq, h_last, state = kernels(x).simple_rnn_forward(
-            x, kernel, recurrent, bias, h0, mask, rec_mask, training=record, **flags
-        )
-        self._save(
-            list(_ORDER[:5]), dict(x=x, kernel=kernel, recurrent_kernel=recurrent, bias=bias, h0=h0)
-        )
-        self.mask, self.rec_mask, self.flags = mask, rec_mask, flags
-        self.h_seq, self.state = h_seq, state
-        return h_seq, h_last
-
-    def backward(self, dh_seq, dh_last):
-        v = self.values
-        dx, dh0, dk, dr, db = kernels(v["x"]).simple_rnn_backward(
-            dh_seq,
-            dh_last,
-            v["x"],
-            v["kernel"],
-            v["recurrent_kernel"],
-            v["bias"],
-            v["h0"],
-            self.mask,
-            self.rec_mask,
-            self.h_seq,
-            self.state,
-            **self.flags,
-        )
-        return _pick(dict(x=dx, kernel=dk, recurrent_kernel=dr, bias=db, h0=dh0), self.given)
-
-
-def _records(*tensors: Any) -> bool:
-    return is_grad_enabled() and any(isinstance(t, Tensor) and t.requires_grad for t in tensors)
+        dh0, dc0 = d_initial if cell.states == 2 else (d_initial[0], None)
+        return dx, dk, dr, db, dh0, dc0, None, None, None, None
 
 
 def _mask_array(mask: Any, x: Tensor) -> Any:
@@ -150,6 +105,35 @@ def _mask_array(mask: Any, x: Tensor) -> Any:
     if type(x.data) is np.ndarray:
         return np.asarray(arr)
     return device.to(arr, device.of(x.data))
+
+
+def _run(
+    cell: CellKind,
+    x: Any,
+    kernel: Tensor,
+    recurrent_kernel: Tensor,
+    bias: Tensor | None,
+    h0: Any,
+    c0: Any,
+    mask: Any,
+    recurrent_mask: Any,
+    **flags: Any,
+) -> tuple[Tensor, ...]:
+    if set(flags) != set(cell.flags):  # a programming error in this module, not user input
+        raise TypeError(f"{cell.name}: flags {sorted(flags)}, expected {sorted(cell.flags)}")
+    x = to_tensor(x)
+    return Recurrent.apply(
+        x,
+        kernel,
+        recurrent_kernel,
+        bias,
+        None if h0 is None else to_tensor(h0),
+        None if c0 is None else to_tensor(c0),
+        _mask_array(mask, x),
+        _mask_array(recurrent_mask, x),
+        cell,
+        flags,
+    )
 
 
 def lstm(
@@ -166,24 +150,19 @@ def lstm(
     go_backwards: bool = False,
 ) -> tuple[Tensor, Tensor, Tensor]:
     """(output sequence, final h, final c) of an LSTM over x (batch, time, features)."""
-    x = to_tensor(x)
-    h0 = None if h0 is None else to_tensor(h0)
-    c0 = None if c0 is None else to_tensor(c0)
-    flags = dict(
-        activation=activation, recurrent_activation=recurrent_activation, go_backwards=go_backwards
-    )
-    record = _records(x, kernel, recurrent_kernel, bias, h0, c0)
-    return LSTM.apply(
+    return _run(
+        LSTM_CELL,
         x,
         kernel,
         recurrent_kernel,
         bias,
         h0,
         c0,
-        _mask_array(mask, x),
-        _mask_array(recurrent_mask, x),
-        flags,
-        record,
+        mask,
+        recurrent_mask,
+        activation=activation,
+        recurrent_activation=recurrent_activation,
+        go_backwards=go_backwards,
     )
 
 
@@ -201,25 +180,20 @@ def gru(
     go_backwards: bool = False,
 ) -> tuple[Tensor, Tensor]:
     """(output sequence, final h) of a GRU over x (batch, time, features)."""
-    x = to_tensor(x)
-    h0 = None if h0 is None else to_tensor(h0)
-    flags = dict(
-        activation=activation,
-        recurrent_activation=recurrent_activation,
-        reset_after=reset_after,
-        go_backwards=go_backwards,
-    )
-    record = _records(x, kernel, recurrent_kernel, bias, h0)
-    return GRU.apply(
+    return _run(
+        GRU_CELL,
         x,
         kernel,
         recurrent_kernel,
         bias,
         h0,
-        _mask_array(mask, x),
-        _mask_array(recurrent_mask, x),
-        flags,
-        record,
+        None,
+        mask,
+        recurrent_mask,
+        activation=activation,
+        recurrent_activation=recurrent_activation,
+        reset_after=reset_after,
+        go_backwards=go_backwards,
     )
 
 
@@ -235,18 +209,16 @@ def simple_rnn(
     go_backwards: bool = False,
 ) -> tuple[Tensor, Tensor]:
     """(output sequence, final h) of a fully connected RNN over x (batch, time, features)."""
-    x = to_tensor(x)
-    h0 = None if h0 is None else to_tensor(h0)
-    flags = dict(activation=activation, go_backwards=go_backwards)
-    record = _records(x, kernel, recurrent_kernel, bias, h0)
-    return SimpleRNN.apply(
+    return _run(
+        SIMPLE_RNN_CELL,
         x,
         kernel,
         recurrent_kernel,
         bias,
         h0,
-        _mask_array(mask, x),
-        _mask_array(recurrent_mask, x),
-        flags,
-        record,
+        None,
+        mask,
+        recurrent_mask,
+        activation=activation,
+        go_backwards=go_backwards,
     )
