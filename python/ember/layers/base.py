@@ -301,10 +301,10 @@ class Layer:
         where per-layer Python overhead is most of the time."""
         spec = self.input_spec
         if spec is not None:
-            if type(spec) is InputSpec:
-                spec._check(self.name, inputs.data.shape, inputs.data.dtype)
-            else:
+            if type(spec) is not InputSpec:
                 assert_input_compatibility(spec, inputs, self.name)
+            elif not (spec._fits or spec._predicate())(inputs.data.shape) or spec.dtype:
+                spec._check(self.name, inputs.data.shape, inputs.data.dtype)
         kwargs = dict(kwargs) if self._call_takes_training else {}
         mask = inputs._keras_mask
         if self._call_takes_mask and mask is not None:

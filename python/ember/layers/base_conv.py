@@ -157,6 +157,10 @@ class BaseConv(Layer):
 
     rank: int = 2
     transpose: bool = False
+    #: The class computes what BaseConv's forward convolution computes, so the batch-1
+    #: inference function below applies (set per class by __init_subclass__).
+    _plain_forward: bool = True
+    _fused_memo: tuple[Any, str | None] | None = None
     #: False for layers that take their output width from the input (depthwise).
     _needs_filters: bool = True
 
@@ -170,6 +174,10 @@ class BaseConv(Layer):
             cls.rank = rank
         if transpose is not None:
             cls.transpose = bool(transpose)
+        cls._plain_forward = not cls.transpose and all(
+            getattr(cls, hook) is getattr(BaseConv, hook)
+            for hook in ("call", "_convolve", "_fused_activation", "_geometry_2d")
+        )
 
     def __init__(
         self,
@@ -321,7 +329,12 @@ class BaseConv(Layer):
     def _fused_activation(self) -> str | None:
         """The activation ``_convolve`` applies in the kernel's epilogue, or None (then
         ``call`` applies ``self.activation`` after it)."""
-        return None if self.transpose else fused_or_none(self.activation)
+        if self.transpose:
+            return None
+        activation, memo = self.activation, self._fused_memo
+        if memo is None or memo[0] is not activation:  # looked up once per activation
+            memo = self._fused_memo = (activation, fused_or_none(activation))
+        return memo[1]
 
     def _geometry_2d(self) -> tuple[tuple[int, int], Any, tuple[int, int]]:
         """(strides, padding, dilation) for the 2-D kernels; a rank-1 layer's height is 1."""
@@ -364,25 +377,36 @@ class BaseConv(Layer):
         return y if fused else self.activation(y)
 
     def _inference_fn(self) -> Callable[[np.ndarray], np.ndarray] | None:
-        fused = self._fused_activation()
-        cls = type(self)
-        if not fused or cls.call is not BaseConv.call or cls._convolve is not BaseConv._convolve:
+        # Rebuilt on every predict_on_batch (Sequential._inference_chain): keep it lean.
+        if not self._plain_forward:
             return None  # a subclass computing something else takes the Tensor path
+        fused = self._fused_activation()
+        if not fused:
+            return None
         spec, name, kernel, bias = self.input_spec, self.name, self.kernel, self.bias
-        strides, padding, dilation = self._geometry_2d()
-        geom = dict(activation=fused, strides=strides, padding=padding, dilation_rate=dilation)
+        fits = spec._fits or spec._predicate()
         conv = _C.conv2d_forward
-
         if self.rank == 2:
+            geom = dict(
+                activation=fused,
+                strides=self.strides,
+                padding=self.padding,
+                dilation_rate=self.dilation_rate,
+            )
 
             def run(x: np.ndarray) -> np.ndarray:
-                spec._check(name, x.shape)
+                if not fits(x.shape):
+                    spec._check(name, x.shape)
                 return conv(x, kernel.data, None if bias is None else bias.data, **geom)
 
             return run
 
+        strides, padding, dilation = self._geometry_2d()
+        geom = dict(activation=fused, strides=strides, padding=padding, dilation_rate=dilation)
+
         def run_1d(x: np.ndarray) -> np.ndarray:
-            spec._check(name, x.shape)
+            if not fits(x.shape):
+                spec._check(name, x.shape)
             n, steps, channels = x.shape
             b = None if bias is None else bias.data
             y = conv(x.reshape(n, 1, steps, channels), kernel.data[None], b, **geom)

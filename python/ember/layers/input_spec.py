@@ -23,6 +23,7 @@ found ndim=3. Full shape received: (2, 3, 4)
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -128,9 +129,32 @@ class InputSpec:
     def from_config(cls, config: dict) -> InputSpec:
         return cls(**config)
 
+    # The check runs on every eager call and every batch-1 predict, so it first asks a
+    # predicate made once per spec (and again after any attribute is set): True means the
+    # shape fits; False means "run the full check", which raises Keras' error or passes.
+    def __setattr__(self, key: str, value: Any) -> None:
+        object.__setattr__(self, key, value)
+        if key != "_fits":
+            object.__setattr__(self, "_fits", None)
+
+    def _predicate(self) -> Callable[[tuple], bool]:
+        """A fast ``shape -> bool`` that is True only for shapes this spec accepts."""
+        fits = self._fits
+        if fits is None:
+            fits = _compile(self)
+            object.__setattr__(self, "_fits", fits)
+        return fits
+
     def _check(self, layer_name: str, shape: tuple, dtype: Any = None, index: int = 0) -> None:
         """Raise Keras' ValueError if an input of this shape (and dtype, when given) does not
-        fit; ``shape`` is a tuple of ints and Nones. Kept lean: it runs on every eager call."""
+        fit; ``shape`` is a tuple of ints and Nones."""
+        fits = self._fits if self._fits is not None else self._predicate()
+        if not fits(shape):
+            self._check_fully(layer_name, shape, dtype, index)
+        elif self.dtype is not None and dtype is not None:
+            self._check_fully(layer_name, shape, dtype, index)
+
+    def _check_fully(self, layer_name: str, shape: tuple, dtype: Any, index: int) -> None:
         ndim = len(shape)
         if self.ndim is not None and ndim != self.ndim and not self.allow_last_axis_squeeze:
             raise ValueError(
@@ -173,6 +197,28 @@ class InputSpec:
                         f"{_prefix(index, layer_name)}expected shape={self.shape}, "
                         f"found shape={_shape(got)}"
                     )
+
+
+def _compile(spec: InputSpec) -> Callable[[tuple], bool]:
+    """The fast predicate of a spec: rank bounds and fixed axis sizes; anything rarer (shape,
+    squeeze, dtype, axes outside the smallest accepted rank) always takes the full check."""
+    if spec.shape is not None or spec.allow_last_axis_squeeze:
+        return lambda shape: False
+    lo = max(d for d in (spec.ndim, spec.min_ndim, 0) if d is not None)
+    hi = min(d for d in (spec.ndim, spec.max_ndim, 1 << 30) if d is not None)
+    axes = [(a, v) for a, v in spec.axes.items() if v is not None]
+    if any(not -lo <= a < lo for a, _ in axes):
+        return lambda shape: False
+    if not axes:
+        if lo == hi:
+            return lambda shape: len(shape) == lo
+        return lambda shape: lo <= len(shape) <= hi
+    if len(axes) == 1:
+        ((axis, value),) = axes
+        if lo == hi:
+            return lambda shape: len(shape) == lo and shape[axis] == value
+        return lambda shape: lo <= len(shape) <= hi and shape[axis] == value
+    return lambda shape: lo <= len(shape) <= hi and all(shape[a] == v for a, v in axes)
 
 
 def _shape(shape: Any) -> tuple:
