@@ -1,8 +1,9 @@
 """InputSpec and the Layer base's input checks against Keras' own messages.
 
 The KERAS texts were recorded from Keras 3.15.1 (TensorFlow 2.21) by running the same calls.
-Keras 3.10+ opens them with ``Input 0 with name 'None' of layer 'conv2d'``; ember keeps the
-earlier Keras 3 opening ``Input 0 of layer "conv2d"`` (which its users and tests match on), so
+Keras 3.15 opens them with ``Input 0 with name 'None' of layer 'conv2d'`` (since
+keras-team/keras#21869); ember keeps the earlier Keras 3 opening ``Input 0 of layer "conv2d"``
+(which its users and tests match on), so
 ``ember_wording`` rewrites only that opening and the rest must be equal character for
 character.
 """

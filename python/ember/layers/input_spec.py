@@ -30,7 +30,7 @@ import numpy as np
 
 
 def _prefix(index: int, layer_name: str) -> str:
-    # Keras 3 up to 3.9 wrote this prefix; 3.10+ writes
+    # Keras 3 wrote this opening until keras-team/keras#21869 (late 2025); 3.15 writes
     # f"Input {index} with name '{spec.name}' of layer '{layer_name}' ...". ember keeps the
     # older one, which its tests and users match on; the text after the colon is Keras'.
     return f'Input {index} of layer "{layer_name}" is incompatible with the layer: '
