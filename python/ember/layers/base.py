@@ -275,11 +275,8 @@ class Layer:
         if is_symbolic((args, kwargs)):
             return self._symbolic_call(inputs, args, kwargs)
         inputs = map_structure(_as_tensor, inputs)
-        if self.built:
-            self._assert_input_compatible(inputs)
-        else:
-            self._maybe_build(shape_of(inputs))
-            self._assert_input_compatible(inputs)  # again: build may refine the spec
+        self._maybe_build(shape_of(inputs))  # checks the spec first when it builds
+        self._assert_input_compatible(inputs)  # (again: build may refine the spec)
         if not self._call_takes_training:
             kwargs.pop("training", None)
         mask = kwargs.pop("mask", None)
@@ -329,8 +326,9 @@ class Layer:
         shapes = shape_of(inputs)
         self._assert_input_compatible(inputs)
         self._check_input_compatible(shapes)
-        if not self.built:
-            self._maybe_build(shapes)
+        was_built = self.built
+        self._maybe_build(shapes)
+        if not was_built:
             self._assert_input_compatible(inputs)  # again: build may refine the spec
         out_shapes = self.compute_output_shape(shapes)
         node = Node(self, args, kwargs, None)
