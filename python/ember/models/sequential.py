@@ -143,7 +143,8 @@ class Sequential(Model):
                 object.__setattr__(self, "_chain_blocker", layer)  # not a sub-layer to track
                 return None
             chain.append(fn)
-        self._chain_blocker = None
+        if blocker is not None:
+            object.__setattr__(self, "_chain_blocker", None)
         return chain
 
     def compute_output_shape(self, input_shape: Any) -> Any:
