@@ -132,6 +132,8 @@ class InputSpec:
     # The check runs on every eager call and every batch-1 predict, so it first asks a
     # predicate made once per spec (and again after any attribute is set): True means the
     # shape fits; False means "run the full check", which raises Keras' error or passes.
+    # Layers replace or reassign specs (as Keras' do); an ``axes`` dict edited in place is
+    # not seen until some attribute is set again.
     def __setattr__(self, key: str, value: Any) -> None:
         object.__setattr__(self, key, value)
         if key != "_fits":
