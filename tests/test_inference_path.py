@@ -75,3 +75,26 @@ def test_wrong_input_shape_still_raises_the_keras_error():
     dense = ember.Sequential([layers.Dense(2, input_shape=(3,))])
     with pytest.raises(ValueError, match="axis -1"):
         dense.predict_on_batch(np.ones((1, 4), np.float32))
+
+
+def test_a_blocking_layer_is_asked_first_and_unblocks_when_it_gains_a_function():
+    model = ember.Sequential(
+        [
+            layers.Conv1D(4, 3, activation="relu", input_shape=(10, 2)),
+            layers.Dense(3, activation="elu"),  # not fused: no numpy function
+            layers.Flatten(),
+        ]
+    )
+    x = np.random.default_rng(5).standard_normal((1, 10, 2)).astype(np.float32)
+    assert model._inference_chain() is None
+    assert model._chain_blocker is model.layers[1]
+    assert model._sublayers.count(model.layers[1]) == 1  # not tracked twice
+    np.testing.assert_array_equal(model.predict_on_batch(x), reference(model, x))
+    model.layers[1].activation = ember.activations.get("relu")
+    assert model._inference_chain() is not None and model._chain_blocker is None
+    np.testing.assert_array_equal(model.predict_on_batch(x), reference(model, x))
+    model.pop()
+    model.pop()
+    model.add(layers.GlobalAveragePooling1D())
+    assert model._inference_chain() is None
+    assert model._chain_blocker is model.layers[1]

@@ -50,12 +50,14 @@ _LAZY_MODULES = frozenset(
 )
 _LAZY_NAMES = {
     "Input": "ember.layers.input_layer",
+    "InputSpec": "ember.layers.input_spec",
     "Model": "ember.models.functional",
     "Sequential": "ember.models.sequential",
 }
 
 __all__ = [
     "Input",
+    "InputSpec",
     "Model",
     "Sequential",
     "Tensor",

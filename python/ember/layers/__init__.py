@@ -32,6 +32,7 @@ from ember.layers.core import (
     Softmax,
 )
 from ember.layers.input_layer import Input, InputLayer
+from ember.layers.input_spec import InputSpec
 from ember.layers.merge import (
     Add,
     Average,
@@ -136,6 +137,7 @@ __all__ = [
     "GlobalMaxPooling2D",
     "Input",
     "InputLayer",
+    "InputSpec",
     "LSTM",
     "Layer",
     "LeakyReLU",

@@ -27,6 +27,7 @@ import numpy as np
 
 from ember import initializers as initializers_module
 from ember.autograd import Tensor, Variable
+from ember.layers.input_spec import InputSpec, assert_input_compatibility
 from ember.layers.node import Node, SymbolicTensor, flatten, is_symbolic, map_structure
 from ember.saving import object_registration
 
@@ -65,7 +66,9 @@ def shape_of(x: Any) -> Any:
 
 class Layer:
     """Base class of every layer. Subclasses override ``build``, ``call``,
-    ``compute_output_shape`` and ``get_config``.
+    ``compute_output_shape`` and ``get_config``, and declare what inputs they accept as
+    ``self.input_spec`` (an ``InputSpec`` or a list of them), which this base checks before
+    ``build``, on symbolic calls and on every eager call.
 
     Every public subclass defined inside ember registers itself as a built-in for
     serialization when its class statement runs, under its class name (or
@@ -73,6 +76,10 @@ class Layer:
     aliases=("MaxPool2D",))``. A user's subclass is not registered by this: loading it from a
     config needs ``@ember.saving.register_keras_serializable()``, ``custom_objects`` or a
     ``custom_object_scope``, as in Keras."""
+
+    #: What the layer accepts (rank, axis sizes, ...): checked by ``__call__``, never by
+    #: ``call``. A class default, so a subclass may set it before or after ``super().__init__``.
+    input_spec: InputSpec | list[InputSpec] | None = None
 
     def __init_subclass__(
         cls, serialized_name: str | None = None, aliases: tuple[str, ...] = (), **kwargs: Any
@@ -261,8 +268,15 @@ class Layer:
 
     def _maybe_build(self, input_shape: Any) -> None:
         if not self.built:
+            self._assert_input_compatible(input_shape)
             self.build(input_shape)
             self.built = True
+
+    def _assert_input_compatible(self, inputs: Any) -> None:
+        """The one place a layer's ``input_spec`` is checked: ``inputs`` are tensors, symbolic
+        tensors or shapes (nested as the call's first argument)."""
+        if self.input_spec is not None:
+            assert_input_compatibility(self.input_spec, inputs, self.name)
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         if not args:
@@ -278,7 +292,8 @@ class Layer:
         if is_symbolic((args, kwargs)):
             return self._symbolic_call(inputs, args, kwargs)
         inputs = map_structure(_as_tensor, inputs)
-        self._maybe_build(shape_of(inputs))
+        self._maybe_build(shape_of(inputs))  # checks the spec first when it builds
+        self._assert_input_compatible(inputs)  # (again: build may refine the spec)
         if not self._call_takes_training:
             kwargs.pop("training", None)
         mask = kwargs.pop("mask", None)
@@ -298,6 +313,12 @@ class Layer:
         """__call__ for the common case (one concrete Tensor, built layer, at most training=):
         the same steps without walking nested structures, which matters for batch-1 predict
         where per-layer Python overhead is most of the time."""
+        spec = self.input_spec
+        if spec is not None:
+            if type(spec) is not InputSpec:
+                assert_input_compatibility(spec, inputs, self.name)
+            elif not (spec._fits or spec._predicate())(inputs.data.shape) or spec.dtype:
+                spec._check(self.name, inputs.data.shape, inputs.data.dtype)
         kwargs = dict(kwargs) if self._call_takes_training else {}
         mask = inputs._keras_mask
         if self._call_takes_mask and mask is not None:
@@ -320,8 +341,12 @@ class Layer:
 
     def _symbolic_call(self, inputs: Any, args: tuple, kwargs: dict) -> Any:
         shapes = shape_of(inputs)
+        self._assert_input_compatible(inputs)
         self._check_input_compatible(shapes)
+        was_built = self.built
         self._maybe_build(shapes)
+        if not was_built:
+            self._assert_input_compatible(inputs)  # again: build may refine the spec
         out_shapes = self.compute_output_shape(shapes)
         node = Node(self, args, kwargs, None)
 
@@ -342,7 +367,9 @@ class Layer:
         return outputs
 
     def _check_input_compatible(self, shapes: Any) -> None:
-        """Hook for layers that validate ranks / axis sizes before building."""
+        """Hook for input checks an ``input_spec`` cannot express (e.g. a recurrent layer
+        refusing 0 time steps), run on symbolic calls before building. Ranks and axis sizes
+        belong in ``input_spec``."""
 
     # ------------------------------------------------------------------ graph info
     def _node(self) -> Node:

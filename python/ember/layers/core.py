@@ -18,17 +18,10 @@ from ember import activations as activations_module
 from ember import initializers as initializers_module
 from ember.autograd import Tensor
 from ember.layers.base import Layer
+from ember.layers.input_spec import InputSpec
 from ember.ops import activations as act_ops
 from ember.ops import core as core_ops
 from ember.ops import math as math_ops
-
-
-def incompatible(layer: Layer, expectation: str, shape: Any) -> ValueError:
-    """Keras' wording for an input that does not fit a layer."""
-    return ValueError(
-        f'Input 0 of layer "{layer.name}" is incompatible with the layer: {expectation}, '
-        f"but received input with shape {tuple(shape)}"
-    )
 
 
 def reject(layer_name: str, **unsupported: Any) -> None:
@@ -88,6 +81,7 @@ class Dense(Layer):
         self.use_bias = bool(use_bias)
         self.kernel_initializer = initializers_module.get(kernel_initializer)
         self.bias_initializer = initializers_module.get(bias_initializer)
+        self.input_spec = InputSpec(min_ndim=2)
 
     def build(self, input_shape: Any) -> None:
         input_dim = input_shape[-1]
@@ -100,23 +94,10 @@ class Dense(Layer):
         self.bias = (
             self.add_weight("bias", (self.units,), self.bias_initializer) if self.use_bias else None
         )
+        self.input_spec = InputSpec(min_ndim=2, axes={-1: input_dim})
         self.built = True
 
-    def _check_input_compatible(self, shapes: Any) -> None:
-        if self.built and shapes[-1] is not None and shapes[-1] != self.kernel.shape[0]:
-            raise incompatible(
-                self,
-                f"expected axis -1 of input shape to have value {self.kernel.shape[0]}",
-                shapes,
-            )
-
     def call(self, inputs: Tensor) -> Tensor:
-        if inputs.shape[-1] != self.kernel.shape[0]:
-            raise incompatible(
-                self,
-                f"expected axis -1 of input shape to have value {self.kernel.shape[0]}",
-                inputs.shape,
-            )
         fused = fused_or_none(self.activation)
         y = core_ops.dense(inputs, self.kernel, self.bias, fused or "linear")
         return y if fused else self.activation(y)
@@ -127,10 +108,12 @@ class Dense(Layer):
         if type(self) is not Dense or not (fused or softmax):
             return None
         kernel, bias, units = self.kernel, self.bias, self.units
+        spec, name = self.input_spec, self.name
+        fits = spec._fits or spec._predicate()
 
         def run(x: np.ndarray) -> np.ndarray:
-            if x.shape[-1] != kernel.shape[0]:
-                return self.call(Tensor(x)).data  # raises the regular Keras-style error
+            if not fits(x.shape):
+                spec._check(name, x.shape)
             b = None if bias is None else bias.data
             y = _C.gemm(x.reshape(-1, x.shape[-1]), kernel.data, bias=b, activation=fused)
             y = _C.softmax_forward(y) if softmax else y
@@ -362,6 +345,7 @@ class Permute(Layer):
                 f"of indices in `dims` must be consecutive and start from 1. "
                 f"Received dims={self.dims}"
             )
+        self.input_spec = InputSpec(ndim=len(self.dims) + 1)
 
     def call(self, inputs: Tensor) -> Tensor:
         return math_ops.transpose(inputs, (0, *self.dims))
@@ -396,14 +380,9 @@ class RepeatVector(Layer):
         if not isinstance(n, (int, np.integer)) or n < 1:
             raise ValueError(f"Expected an integer value for `n`, received {n!r}")
         self.n = int(n)
-
-    def _check_input_compatible(self, shapes: Any) -> None:
-        if len(shapes) != 2:
-            raise incompatible(self, "expected ndim=2, found ndim=" + str(len(shapes)), shapes)
+        self.input_spec = InputSpec(ndim=2)
 
     def call(self, inputs: Tensor) -> Tensor:
-        if inputs.ndim != 2:
-            raise incompatible(self, f"expected ndim=2, found ndim={inputs.ndim}", inputs.shape)
         expanded = math_ops.reshape(inputs, (inputs.shape[0], 1, inputs.shape[1]))
         return math_ops.multiply(expanded, np.ones((1, self.n, 1), np.float32))
 

@@ -19,6 +19,7 @@ from ember import initializers as initializers_module
 from ember.autograd import Tensor
 from ember.layers.base import Layer
 from ember.layers.core import reject
+from ember.layers.input_spec import InputSpec
 from ember.ops import math as math_ops
 from ember.ops import normalization as norm_ops
 
@@ -84,16 +85,11 @@ class BatchNormalization(Layer):
         self.moving_variance = self.add_weight(
             "moving_variance", shape, self.moving_variance_initializer, trainable=False
         )
+        self.input_spec = InputSpec(ndim=rank, axes={self.axis: channels})
         self.built = True
 
     def call(self, inputs: Tensor, training: bool | None = None) -> Tensor:
         axis = self._axis
-        if inputs.ndim <= axis or inputs.shape[axis] != self.moving_mean.shape[0]:
-            raise ValueError(
-                f'Input 0 of layer "{self.name}" is incompatible with the layer: expected axis '
-                f"{self.axis} of input shape to have value {self.moving_mean.shape[0]}, but "
-                f"received input with shape {inputs.shape}"
-            )
         if axis != inputs.ndim - 1:
             # The kernels normalize the last axis: move the normalized axis there and back.
             perm = [i for i in range(inputs.ndim) if i != axis] + [axis]

@@ -15,8 +15,9 @@ import numpy as np
 from ember import _C
 from ember.autograd import Tensor
 from ember.layers.base import Layer
-from ember.layers.convolutional import conv_output_length, normalize_padding, normalize_tuple
-from ember.layers.core import check_data_format, incompatible
+from ember.layers.base_conv import conv_output_length, normalize_padding, normalize_tuple
+from ember.layers.core import check_data_format
+from ember.layers.input_spec import InputSpec
 from ember.ops import math as math_ops
 from ember.ops import pooling as pool_ops
 
@@ -39,24 +40,22 @@ class _Pooling2D(Layer):
             self.pool_size if strides is None else normalize_tuple(strides, 2, "strides", self.name)
         )
         self.padding = normalize_padding(padding, self.name)
-
-    def _check_input_compatible(self, shapes: Any) -> None:
-        if len(shapes) != 4:
-            raise incompatible(self, f"expected ndim=4, found ndim={len(shapes)}", shapes)
+        self.input_spec = InputSpec(ndim=4)
 
     def call(self, inputs: Tensor) -> Tensor:
-        self._check_input_compatible(inputs.shape)
         return type(self)._op(inputs, self.pool_size, self.strides, self.padding)
 
     def _inference_fn(self) -> Any:
         kernel = getattr(_C, getattr(type(self), "_kernel", ""), None)
         if kernel is None:
             return None
-        check = self._check_input_compatible
+        spec, name = self.input_spec, self.name
+        fits = spec._fits or spec._predicate()
         geom = dict(pool_size=self.pool_size, strides=self.strides, padding=self.padding)
 
         def run(x: np.ndarray) -> np.ndarray:
-            check(x.shape)
+            if not fits(x.shape):
+                spec._check(name, x.shape)
             return kernel(x, **geom)  # no argmax indices: nothing will go backward
 
         return run
@@ -105,10 +104,9 @@ class _GlobalPooling2D(Layer):
         super().__init__(**kwargs)
         check_data_format(self.name, data_format)
         self.keepdims = bool(keepdims)
+        self.input_spec = InputSpec(ndim=4)
 
     def call(self, inputs: Tensor) -> Tensor:
-        if inputs.ndim != 4:
-            raise incompatible(self, f"expected ndim=4, found ndim={inputs.ndim}", inputs.shape)
         y = type(self)._op(inputs)
         if self.keepdims:
             y = math_ops.reshape(y, (y.shape[0], 1, 1, y.shape[1]))
@@ -152,10 +150,9 @@ class _Pooling1D(Layer):
             self.pool_size if strides is None else normalize_tuple(strides, 1, "strides", self.name)
         )
         self.padding = normalize_padding(padding, self.name)
+        self.input_spec = InputSpec(ndim=3)
 
     def call(self, inputs: Tensor) -> Tensor:
-        if inputs.ndim != 3:
-            raise incompatible(self, f"expected ndim=3, found ndim={inputs.ndim}", inputs.shape)
         batch, steps, channels = inputs.shape
         image = math_ops.reshape(inputs, (batch, 1, steps, channels))
         y = type(self)._op(image, (1, self.pool_size[0]), (1, self.strides[0]), self.padding)
@@ -195,10 +192,9 @@ class GlobalAveragePooling1D(Layer, aliases=("GlobalAvgPool1D",)):
         check_data_format(self.name, data_format)
         self.keepdims = bool(keepdims)
         self.supports_masking = True
+        self.input_spec = InputSpec(ndim=3)
 
     def call(self, inputs: Tensor, mask: Any = None) -> Tensor:
-        if inputs.ndim != 3:
-            raise incompatible(self, f"expected ndim=3, found ndim={inputs.ndim}", inputs.shape)
         if mask is not None:
             weights = np.asarray(mask, np.float32)[..., None]
             total = math_ops.sum(math_ops.multiply(inputs, weights), axis=1, keepdims=self.keepdims)
@@ -222,10 +218,9 @@ class GlobalMaxPooling1D(Layer, aliases=("GlobalMaxPool1D",)):
         super().__init__(**kwargs)
         check_data_format(self.name, data_format)
         self.keepdims = bool(keepdims)
+        self.input_spec = InputSpec(ndim=3)
 
     def call(self, inputs: Tensor) -> Tensor:
-        if inputs.ndim != 3:
-            raise incompatible(self, f"expected ndim=3, found ndim={inputs.ndim}", inputs.shape)
         batch, steps, channels = inputs.shape
         y = pool_ops.global_max_pool2d(math_ops.reshape(inputs, (batch, 1, steps, channels)))
         return math_ops.reshape(y, (batch, 1, channels)) if self.keepdims else y

@@ -23,7 +23,8 @@ from ember import activations as activations_module
 from ember import initializers as initializers_module
 from ember.autograd import Tensor
 from ember.layers.base import Layer
-from ember.layers.core import incompatible, reject
+from ember.layers.core import reject
+from ember.layers.input_spec import InputSpec
 from ember.ops import math as math_ops
 from ember.ops import recurrent as rnn_ops
 
@@ -130,6 +131,7 @@ class _RNN(Layer):
         self.supports_masking = True
         # Keras exposes the carried states as tensors (``layer.states[0].numpy()``).
         self.states: list[Tensor] | None = None
+        self.input_spec = InputSpec(ndim=3)
 
     # ------------------------------------------------------------------ weights
     def _bias_shape(self) -> tuple[int, ...]:
@@ -140,8 +142,6 @@ class _RNN(Layer):
 
     def build(self, input_shape: Any) -> None:
         shape = input_shape[0] if isinstance(input_shape, list) else input_shape
-        if len(shape) != 3:
-            raise incompatible(self, f"expected ndim=3, found ndim={len(shape)}", shape)
         features = shape[-1]
         if features is None:
             raise ValueError(f"{self.name}: the feature dimension of the inputs must be known")
@@ -163,6 +163,7 @@ class _RNN(Layer):
                     "(or batch_input_shape=) to the first layer or to Input"
                 )
             self.reset_states()
+        self.input_spec = InputSpec(ndim=3, axes={-1: features})
         self.built = True
 
     def reset_states(self, states: Any = None) -> None:
@@ -212,15 +213,10 @@ class _RNN(Layer):
         return mask[0] if isinstance(mask, list) else mask
 
     def _check_input_compatible(self, shapes: Any) -> None:
+        # Rank and feature size are in input_spec; this is the check a spec cannot express.
         shape = shapes[0] if isinstance(shapes, list) and isinstance(shapes[0], tuple) else shapes
-        if len(shape) != 3:
-            raise incompatible(self, f"expected ndim=3, found ndim={len(shape)}", shape)
-        if shape[1] == 0:
+        if len(shape) > 1 and shape[1] == 0:
             raise ValueError(f"{self.name}: the input has 0 time steps: {tuple(shape)}")
-        if self.built and shape[-1] is not None and shape[-1] != self.kernel.shape[0]:
-            raise incompatible(
-                self, f"expected axis -1 of input shape to have value {self.kernel.shape[0]}", shape
-            )
 
     # ------------------------------------------------------------------ running
     def _dropout_mask(self, shape: tuple[int, int], rate: float) -> np.ndarray:

@@ -15,7 +15,7 @@ import numpy as np
 
 from ember.autograd import Tensor
 from ember.layers.base import Layer
-from ember.layers.core import incompatible
+from ember.layers.input_spec import InputSpec
 from ember.ops import math as math_ops
 from ember.ops import merge as merge_ops
 from ember.saving.serialization_lib import deserialize_layer, serialize_layer
@@ -76,6 +76,11 @@ class Bidirectional(Layer):
         self.return_state = layer.return_state
         self.supports_masking = True
         self._initial_weights = weights
+
+    @property
+    def input_spec(self) -> Any:  # type: ignore[override]
+        """The wrapped layer's: rank 3, and after build its feature size."""
+        return self.forward_layer.input_spec
 
     def build(self, input_shape: Any) -> None:
         self.forward_layer._maybe_build(input_shape)
@@ -194,10 +199,9 @@ class TimeDistributed(Layer):
         super().__init__(**kwargs)
         self.layer = layer
         self.supports_masking = True
+        self.input_spec = InputSpec(min_ndim=3)
 
     def _inner(self, shape: Any) -> tuple:
-        if len(shape) < 3:
-            raise incompatible(self, f"expected min_ndim=3, found ndim={len(shape)}", shape)
         return (None, *tuple(shape)[2:])
 
     def build(self, input_shape: Any) -> None:
@@ -209,7 +213,6 @@ class TimeDistributed(Layer):
         return (input_shape[0], input_shape[1], *tuple(inner)[1:])
 
     def call(self, inputs: Tensor, training: bool | None = None, mask: Any = None) -> Tensor:
-        self._inner(inputs.shape)
         batch, time = inputs.shape[0], inputs.shape[1]
         flat = math_ops.reshape(inputs, (batch * time, *inputs.shape[2:]))
         out = self.layer(flat, training=training)

@@ -34,6 +34,7 @@ class Sequential(Model):
     ) -> None:
         super().__init__(name=name or unique_name("sequential"), trainable=trainable, **kwargs)
         self._stack: list[Layer] = []
+        self._chain_blocker: Layer | None = None  # see _inference_chain
         self._input_layer: InputLayer | None = None
         for layer in layers or []:
             self.add(layer)
@@ -131,12 +132,20 @@ class Sequential(Model):
         Layer._inference_fn), else None: the regular Tensor path then runs."""
         if not self.built or not self._stack:
             return None
+        # Called on every predict: ask the layer that had no function last time first, so a
+        # model without the numpy path does not build (and drop) the other layers' functions.
+        blocker = self._chain_blocker
+        if blocker is not None and blocker in self._stack and blocker._inference_fn() is None:
+            return None
         chain = []
         for layer in self._stack:
             fn = layer._inference_fn()
             if fn is None:
+                object.__setattr__(self, "_chain_blocker", layer)  # not a sub-layer to track
                 return None
             chain.append(fn)
+        if blocker is not None:
+            object.__setattr__(self, "_chain_blocker", None)
         return chain
 
     def compute_output_shape(self, input_shape: Any) -> Any:
