@@ -16,7 +16,7 @@ from typing import Any
 
 from ember.autograd import Tensor
 from ember.layers.base import Layer, shape_of, unique_name
-from ember.layers.input_layer import InputLayer
+from ember.layers.input_layer import InputLayer, as_input_dtype
 from ember.layers.node import Node, SymbolicTensor, flatten, map_structure
 from ember.models import serialization
 from ember.models.training import Trainer
@@ -159,7 +159,7 @@ class Model(Trainer, Layer, serialized_name="Functional", aliases=("Model",)):
             )
         values: dict[int, Any] = self._bind_inputs(inputs)
         for t in self.inputs:
-            v = values[id(t)]
+            v = values[id(t)] = as_input_dtype(values[id(t)], t.dtype)
             expected = t.shape[1:]
             got = tuple(v.shape)[1:]
             if len(got) != len(expected) or any(
