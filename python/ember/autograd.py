@@ -705,9 +705,7 @@ def standardize_dtype(dtype: Any) -> str:
         raise NotImplementedError(
             f"dtype {name!r} is not supported: ember computes in float32 (use 'float32')"
         )
-    raise TypeError(
-        f"Invalid dtype: {dtype!r}. Expected one of {sorted(_NUMPY_DTYPES)}"
-    )
+    raise TypeError(f"Invalid dtype: {dtype!r}. Expected one of {sorted(_NUMPY_DTYPES)}")
 
 
 def numpy_dtype(dtype: Any) -> np.dtype:

@@ -77,15 +77,11 @@ class GlobalMaxPool2D(Function):
 
 
 def max_pool2d(x: Any, pool_size: Any, strides: Any, padding: str) -> Tensor:
-    return MaxPool2D.apply(
-        to_float(x), dict(pool_size=pool_size, strides=strides, padding=padding)
-    )
+    return MaxPool2D.apply(to_float(x), dict(pool_size=pool_size, strides=strides, padding=padding))
 
 
 def avg_pool2d(x: Any, pool_size: Any, strides: Any, padding: str) -> Tensor:
-    return AvgPool2D.apply(
-        to_float(x), dict(pool_size=pool_size, strides=strides, padding=padding)
-    )
+    return AvgPool2D.apply(to_float(x), dict(pool_size=pool_size, strides=strides, padding=padding))
 
 
 def global_avg_pool2d(x: Any) -> Tensor:
