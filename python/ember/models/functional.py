@@ -182,6 +182,17 @@ class Model(Trainer, Layer, serialized_name="Functional", aliases=("Model",)):
                 values[id(sym)] = real
         return map_structure(lambda s: values[id(s)], self.outputs_struct)
 
+    def _traces_output(self) -> bool:
+        # A subclassed Model (no graph of its own) is traced like a user's layer.
+        if self.inputs_struct is None and type(self).__module__.startswith("ember."):
+            return False
+        return self.inputs_struct is None and "compute_output_shape" not in {
+            k
+            for c in type(self).__mro__
+            if not c.__module__.startswith("ember.")
+            for k in c.__dict__
+        }
+
     def compute_output_shape(self, input_shape: Any) -> Any:
         if self.inputs_struct is None:
             return Layer.compute_output_shape(self, input_shape)
@@ -196,8 +207,13 @@ class Model(Trainer, Layer, serialized_name="Functional", aliases=("Model",)):
             arg_shapes = map_structure(
                 lambda s: shapes[id(s)] if isinstance(s, SymbolicTensor) else s, node.args[0]
             )
-            out = node.layer.compute_output_shape(arg_shapes)
             syms = flatten(node.outputs)
+            if node.layer._traces_output():
+                # Its shapes were traced when the graph was made: the batch axis is all that
+                # can differ, and it stays unknown.
+                out = [s.shape for s in syms] if len(syms) > 1 else syms[0].shape
+            else:
+                out = node.layer.compute_output_shape(arg_shapes)
             outs = out if isinstance(out, list) and out and isinstance(out[0], tuple) else [out]
             for sym, shape in zip(syms, outs):
                 shapes[id(sym)] = tuple(shape)
