@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from ember.autograd import Function, Tensor, as_float32
+from ember.ops import dispatch
 
 
 def to_tensor(x: Any) -> Tensor:
@@ -374,3 +375,17 @@ def maximum(a: Any, b: Any) -> Tensor:
 def constant(value: Any) -> Tensor:
     """A Tensor that never needs a gradient."""
     return Tensor(as_float32(value))
+
+
+# The ops Python operators on symbolic tensors turn into graph nodes (ember.layers.op_layer).
+for _name, _fn in (
+    ("add", add),
+    ("subtract", subtract),
+    ("multiply", multiply),
+    ("divide", divide),
+    ("negative", negative),
+    ("power", power),
+    ("matmul", matmul),
+    ("getitem", getitem),
+):
+    dispatch.register(_name, _fn)
