@@ -92,12 +92,12 @@ def exponential(x: Any) -> Tensor:
 
 def mish(x: Any) -> Tensor:
     """x * tanh(softplus(x))."""
-    return act_ops.to_tensor(x) * tanh(softplus(x))
+    return act_ops.to_float(x) * tanh(softplus(x))
 
 
 def hard_silu(x: Any) -> Tensor:
     """x * hard_sigmoid(x) (also called hard_swish)."""
-    return act_ops.to_tensor(x) * hard_sigmoid(x)
+    return act_ops.to_float(x) * hard_sigmoid(x)
 
 
 hard_swish = hard_silu
@@ -105,7 +105,7 @@ hard_swish = hard_silu
 
 def log_sigmoid(x: Any) -> Tensor:
     """log(sigmoid(x)) = -softplus(-x), stable for large |x|."""
-    return -softplus(-act_ops.to_tensor(x))
+    return -softplus(-act_ops.to_float(x))
 
 
 _BY_NAME: dict[str, Callable[..., Tensor]] = {

@@ -100,7 +100,7 @@ def as_float32(data: Any) -> Any:
     if type(data) is np.ndarray:
         arr = data
     elif isinstance(data, Tensor):
-        return data.data
+        return as_float32(data.data)
     elif isinstance(data, DeviceArray):
         return data if data.dtype == np.float32 else data.astype(np.float32)
     else:
@@ -110,6 +110,40 @@ def as_float32(data: Any) -> Any:
             raise TypeError(f"expected real numbers, received dtype {arr.dtype}")
         arr = arr.astype(np.float32)
     return arr
+
+
+# dtype kinds a Tensor keeps as they are: integers, booleans and strings (ids, masks, labels,
+# text). Floats become float32, the one float type ember computes in.
+_KEPT_KINDS = frozenset("iubUS")
+
+
+def as_array(data: Any) -> Any:
+    """``data`` as a Tensor's storage: float data as float32, integer, boolean and string data
+    unchanged (no copy when nothing changes); device arrays stay on their device.
+
+    Example:
+        >>> from ember.autograd import as_array
+        >>> as_array([1.5]).dtype, as_array(np.array([1, 2], np.int32)).dtype
+        (dtype('float32'), dtype('int32'))
+    """
+    if type(data) is np.ndarray:
+        arr = data
+    elif isinstance(data, Tensor):
+        return data.data
+    elif isinstance(data, DeviceArray):
+        return data if data.dtype in (np.float32, np.int32, np.int64) else data.astype(np.float32)
+    else:
+        arr = np.asarray(data)
+    dtype = arr.dtype
+    if dtype == np.float32 or dtype.kind in _KEPT_KINDS:
+        return arr
+    if dtype.kind == "f":
+        return arr.astype(np.float32)
+    if dtype.kind == "O" and arr.size and all(isinstance(v, (str, bytes)) for v in arr.flat):
+        return arr.astype(str)
+    raise TypeError(
+        f"a Tensor holds numbers, booleans or strings; received an array of dtype {dtype}"
+    )
 
 
 class Function:
@@ -204,12 +238,17 @@ class Function:
 
 
 class Tensor:
-    """A float32 array with an optional gradient and the op that produced it.
+    """An array with an optional gradient and the op that produced it.
+
+    Float data is stored as float32, the type ember computes in; integer, boolean and string
+    data (ids, masks, labels, text) keep their dtype and never carry a gradient.
 
     Example:
         >>> t = ember.tensor([[1.0, 2.0]], requires_grad=True)
         >>> t.shape, t.dtype
         ((1, 2), dtype('float32'))
+        >>> ember.Tensor(np.array([3, 1], np.int32)).dtype
+        dtype('int32')
     """
 
     __slots__ = (
@@ -232,7 +271,7 @@ class Tensor:
         _ctx: Function | None = None,
         _index: int = 0,
     ) -> None:
-        self.data = as_float32(data)
+        self.data = as_array(data)
         self.grad: np.ndarray | None = None
         self.requires_grad = bool(requires_grad)
         self._ctx = _ctx
@@ -593,14 +632,20 @@ class Variable(Tensor):
         return f"<Variable '{self.name}' shape={self.shape} trainable={self.trainable}{where}>"
 
 
-def tensor(data: Any, requires_grad: bool = False) -> Tensor:
-    """Create a Tensor (float32) from array-like data.
+def tensor(data: Any, requires_grad: bool = False, dtype: Any = None) -> Tensor:
+    """Create a Tensor from array-like data: float32 unless ``dtype`` names another type
+    (``"int32"``, ``"int64"``, ``"bool"``, ``"string"``, ...).
 
     Example:
-        >>> ember.tensor([[1, 2], [3, 4]]).shape
-        (2, 2)
+        >>> ember.tensor([[1, 2], [3, 4]]).dtype
+        dtype('float32')
+        >>> ember.tensor([1, 2], dtype="int32").dtype
+        dtype('int32')
     """
-    return Tensor(_copy(data, "K"), requires_grad=requires_grad)
+    if dtype is None or standardize_dtype(dtype) == "float32":
+        return Tensor(_copy(data, "K"), requires_grad=requires_grad)
+    arr = np.array(data.data if isinstance(data, Tensor) else data, copy=True)
+    return Tensor(cast_array(arr, dtype), requires_grad=requires_grad)
 
 
 def _copy(data: Any, order: str) -> Any:
@@ -609,3 +654,86 @@ def _copy(data: Any, order: str) -> Any:
     if isinstance(arr, DeviceArray):
         return arr.copy()
     return np.array(arr, dtype=np.float32, copy=True, order=order)
+
+
+# Keras' dtype names -> numpy dtypes ("string" is numpy's unicode type). Floats other than
+# float32 are accepted as names but computed in float32 (see standardize_dtype).
+_NUMPY_DTYPES = {
+    "float32": np.dtype(np.float32),
+    "int8": np.dtype(np.int8),
+    "int16": np.dtype(np.int16),
+    "int32": np.dtype(np.int32),
+    "int64": np.dtype(np.int64),
+    "uint8": np.dtype(np.uint8),
+    "uint16": np.dtype(np.uint16),
+    "uint32": np.dtype(np.uint32),
+    "uint64": np.dtype(np.uint64),
+    "bool": np.dtype(np.bool_),
+    "string": np.dtype(np.str_),
+}
+_UNSUPPORTED_FLOATS = ("float16", "bfloat16", "float64", "float8_e4m3fn", "float8_e5m2")
+
+
+def standardize_dtype(dtype: Any) -> str:
+    """Keras' name for a dtype given as a string, numpy dtype or Python type.
+
+    Raises TypeError for something that is not a dtype and NotImplementedError for float types
+    other than float32 (ember computes in float32).
+
+    Example:
+        >>> from ember.autograd import standardize_dtype
+        >>> standardize_dtype(np.int32), standardize_dtype("float"), standardize_dtype(bool)
+        ('int32', 'float32', 'bool')
+    """
+    if dtype is None:
+        return "float32"
+    if isinstance(dtype, str):
+        name = dtype.lower()
+        aliases = {"float": "float32", "int": "int64", "str": "string", "bool_": "bool"}
+        name = aliases.get(name, name)
+    elif dtype is str:
+        name = "string"
+    else:
+        try:
+            np_dtype = np.dtype(dtype)
+        except TypeError:
+            raise TypeError(f"Invalid dtype: {dtype!r}") from None
+        name = "string" if np_dtype.kind in "US" else np_dtype.name
+    if name in _NUMPY_DTYPES:
+        return name
+    if name in _UNSUPPORTED_FLOATS:
+        raise NotImplementedError(
+            f"dtype {name!r} is not supported: ember computes in float32 (use 'float32')"
+        )
+    raise TypeError(f"Invalid dtype: {dtype!r}. Expected one of {sorted(_NUMPY_DTYPES)}")
+
+
+def numpy_dtype(dtype: Any) -> np.dtype:
+    """The numpy dtype ember stores ``dtype`` as.
+
+    Example:
+        >>> from ember.autograd import numpy_dtype
+        >>> numpy_dtype("int32")
+        dtype('int32')
+    """
+    return _NUMPY_DTYPES[standardize_dtype(dtype)]
+
+
+def cast_array(arr: Any, dtype: Any) -> Any:
+    """``arr`` converted to ``dtype`` (no copy when it already has it). Floats become integers
+    by truncation toward zero, as Keras' cast; strings stay strings only as strings.
+
+    Example:
+        >>> from ember.autograd import cast_array
+        >>> cast_array(np.array([1.7, -1.7]), "int32")
+        array([ 1, -1], dtype=int32)
+    """
+    target = numpy_dtype(dtype)
+    if isinstance(arr, DeviceArray):
+        return arr if arr.dtype == target else arr.astype(target)
+    arr = np.asarray(arr)
+    if arr.dtype == target or (target.kind == "U" and arr.dtype.kind == "U"):
+        return arr
+    if (target.kind == "U") != (arr.dtype.kind in "US"):
+        raise TypeError(f"cannot cast a tensor of dtype {arr.dtype} to {standardize_dtype(dtype)}")
+    return arr.astype(target)

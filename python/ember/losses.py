@@ -92,7 +92,7 @@ def categorical_crossentropy(
     axis: int = -1,
 ) -> Tensor:
     """Per-sample crossentropy against one-hot (or probability) targets."""
-    y_pred = m.to_tensor(y_pred)
+    y_pred = m.to_float(y_pred)
     target = _values(y_true).astype(np.float32)
     if target.shape != y_pred.shape:
         raise ValueError(
@@ -122,7 +122,7 @@ def sparse_categorical_crossentropy(
     """Per-sample crossentropy against integer class ids."""
     if ignore_class is not None:
         raise NotImplementedError("sparse_categorical_crossentropy: ignore_class is not supported")
-    y_pred = m.to_tensor(y_pred)
+    y_pred = m.to_float(y_pred)
     labels = _values(y_true)
     if labels.ndim == y_pred.ndim and labels.shape[-1] == 1:
         labels = labels[..., 0]
@@ -152,7 +152,7 @@ def binary_crossentropy(
     axis: int = -1,
 ) -> Tensor:
     """Per-sample binary crossentropy (mean over the last axis)."""
-    y_pred = m.to_tensor(y_pred)
+    y_pred = m.to_float(y_pred)
     target = match_rank(_values(y_true).astype(np.float32), y_pred)
     _check_same_shape("binary_crossentropy", target, y_pred)
     if label_smoothing:
@@ -172,7 +172,7 @@ def binary_crossentropy(
 
 
 def mean_squared_error(y_true: Any, y_pred: Any) -> Tensor:
-    y_pred = m.to_tensor(y_pred)
+    y_pred = m.to_float(y_pred)
     target = match_rank(_values(y_true).astype(np.float32), y_pred)
     _check_same_shape("mean_squared_error", target, y_pred)
     diff = m.subtract(y_pred, _like(y_pred, target))
@@ -180,7 +180,7 @@ def mean_squared_error(y_true: Any, y_pred: Any) -> Tensor:
 
 
 def mean_absolute_error(y_true: Any, y_pred: Any) -> Tensor:
-    y_pred = m.to_tensor(y_pred)
+    y_pred = m.to_float(y_pred)
     target = match_rank(_values(y_true).astype(np.float32), y_pred)
     _check_same_shape("mean_absolute_error", target, y_pred)
     return m.mean(m.abs(m.subtract(y_pred, _like(y_pred, target))), axis=-1)
@@ -188,7 +188,7 @@ def mean_absolute_error(y_true: Any, y_pred: Any) -> Tensor:
 
 def huber(y_true: Any, y_pred: Any, delta: float = 1.0) -> Tensor:
     """0.5 e^2 where |e| <= delta, else delta * (|e| - 0.5 delta); mean over the last axis."""
-    y_pred = m.to_tensor(y_pred)
+    y_pred = m.to_float(y_pred)
     target = match_rank(_values(y_true).astype(np.float32), y_pred)
     _check_same_shape("huber", target, y_pred)
     err = m.abs(m.subtract(y_pred, _like(y_pred, target)))

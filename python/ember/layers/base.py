@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 
 from ember import initializers as initializers_module
-from ember.autograd import Tensor, Variable
+from ember.autograd import Tensor, Variable, numpy_dtype, standardize_dtype
 from ember.layers.input_spec import InputSpec, assert_input_compatibility
 from ember.layers.node import Node, SymbolicTensor, flatten, is_symbolic, map_structure
 from ember.saving import object_registration
@@ -343,21 +343,27 @@ class Layer:
         shapes = shape_of(inputs)
         self._assert_input_compatible(inputs)
         self._check_input_compatible(shapes)
-        was_built = self.built
-        self._maybe_build(shapes)
-        if not was_built:
-            self._assert_input_compatible(inputs)  # again: build may refine the spec
-        out_shapes = self.compute_output_shape(shapes)
         node = Node(self, args, kwargs, None)
 
-        def make(shape_and_index: tuple) -> SymbolicTensor:
-            shape, i = shape_and_index
-            return SymbolicTensor(shape, node=node, index=i, name=self.name)
+        def make(shape: Any, dtype: str, i: int) -> SymbolicTensor:
+            return SymbolicTensor(shape, dtype=dtype, node=node, index=i, name=self.name)
 
-        if isinstance(out_shapes, list) and out_shapes and isinstance(out_shapes[0], tuple):
-            outputs: Any = [make((s, i)) for i, s in enumerate(out_shapes)]
+        if self._traces_output():
+            specs = trace_output_specs(self, args, kwargs)
+            if isinstance(specs, list):
+                outputs: Any = [make(shape, dtype, i) for i, (shape, dtype) in enumerate(specs)]
+            else:
+                outputs = make(specs[0], specs[1], 0)
         else:
-            outputs = make((tuple(out_shapes), 0))
+            was_built = self.built
+            self._maybe_build(shapes)
+            if not was_built:
+                self._assert_input_compatible(inputs)  # again: build may refine the spec
+            out_shapes = self.compute_output_shape(shapes)
+            if isinstance(out_shapes, list) and out_shapes and isinstance(out_shapes[0], tuple):
+                outputs = [make(s, "float32", i) for i, s in enumerate(out_shapes)]
+            else:
+                outputs = make(tuple(out_shapes), "float32", 0)
         mask = kwargs.get("mask", _mask_of(inputs))
         if self.compute_mask(inputs, mask) is not None or getattr(self, "_produces_mask", False):
             for t in flatten(outputs):
@@ -370,6 +376,18 @@ class Layer:
         """Hook for input checks an ``input_spec`` cannot express (e.g. a recurrent layer
         refusing 0 time steps), run on symbolic calls before building. Ranks and axis sizes
         belong in ``input_spec``."""
+
+    def _traces_output(self) -> bool:
+        """Whether a symbolic call learns the output shapes and dtypes by running ``call`` (a
+        user's layer that does not define ``compute_output_shape``, as Keras traces it)
+        rather than from ``compute_output_shape``."""
+        cls = type(self)
+        traces = _TRACES.get(cls)
+        if traces is None:
+            owner = next(k for k in cls.__mro__ if "compute_output_shape" in k.__dict__)
+            traces = owner is Layer and not cls.__module__.startswith("ember.")
+            _TRACES[cls] = traces
+        return traces
 
     # ------------------------------------------------------------------ graph info
     def _node(self) -> Node:
@@ -416,6 +434,70 @@ class Layer:
 
 
 object_registration.register_builtin(Layer, "layers")
+
+
+# Layer class -> whether its symbolic calls trace ``call`` (see Layer._traces_output).
+_TRACES: dict[type, bool] = {}
+
+_NO_SPEC = object()
+
+# Sizes given to unknown (None) axes in the two trace runs: an axis whose size differs between
+# them depends on an unknown input size and is unknown in the output too.
+_TRACE_SIZES = (2, 3)
+
+
+def _stand_in(t: SymbolicTensor, size: int) -> Tensor:
+    """A concrete tensor for a symbolic one: zeros (valid ids, empty strings) with ``size`` for
+    its unknown axes, carrying an all-true mask where a mask flows."""
+    shape = tuple(size if d is None else d for d in t.shape)
+    dtype = numpy_dtype(t.dtype)
+    out = Tensor(np.zeros(shape, dtype))
+    if t._keras_mask is not None and len(shape) >= 2:
+        out._keras_mask = np.ones(shape[:2], bool)
+    return out
+
+
+def trace_output_specs(layer: Layer, args: tuple, kwargs: dict) -> Any:
+    """``(shape, dtype)`` of each output of ``layer(*args, **kwargs)`` for symbolic arguments,
+    found by calling the layer on stand-in data twice (in inference mode, recording nothing):
+    a list for a list or tuple of outputs. Building happens on the first call, so a layer that
+    creates sub-layers in ``__init__`` has all its weights once it is part of a model."""
+    from ember.autograd import no_grad
+
+    runs = []
+    # The symbolic call has checked the input spec; the stand-ins' sizes for unknown axes
+    # need not fit it, so it is off while they run.
+    own_spec = layer.__dict__.get("input_spec", _NO_SPEC)
+    object.__setattr__(layer, "input_spec", None)
+    try:
+        for size in _TRACE_SIZES:
+            concrete_args, concrete_kwargs = map_structure(
+                lambda v, n=size: _stand_in(v, n) if isinstance(v, SymbolicTensor) else v,
+                (list(args), kwargs),
+            )
+            if layer._call_takes_training:
+                concrete_kwargs.setdefault("training", False)
+            with no_grad(), np.errstate(all="ignore"):
+                runs.append(layer(*concrete_args, **concrete_kwargs))
+    finally:
+        if own_spec is _NO_SPEC:
+            del layer.__dict__["input_spec"]
+        else:
+            object.__setattr__(layer, "input_spec", own_spec)
+
+    def spec(first: Any, second: Any) -> tuple:
+        if not isinstance(first, Tensor):
+            raise TypeError(
+                f"Layer {layer.name}: call() must return a tensor or a list of tensors to be "
+                f"used in a functional model; it returned {type(first).__name__}"
+            )
+        shape = tuple(a if a == b else None for a, b in zip(first.shape, second.shape))
+        return shape, standardize_dtype(first.dtype)
+
+    first, second = runs
+    if isinstance(first, (list, tuple)):
+        return [spec(a, b) for a, b in zip(first, second)]
+    return spec(first, second)
 
 
 def _as_tensor(x: Any) -> Any:

@@ -43,24 +43,68 @@ class SymbolicTensor:
     def __len__(self) -> int:
         raise TypeError("A symbolic tensor has no length; use .shape")
 
-    def _merge(self, other: Any, layer_cls: str) -> SymbolicTensor:
-        from ember.layers import merge
+    # Marks symbolic tensors for ember.ops.dispatch, which must not import this package.
+    _ember_symbolic = True
 
-        if not isinstance(other, SymbolicTensor):
-            raise TypeError(
-                f"Arithmetic between a symbolic tensor and {type(other).__name__} is not "
-                f"supported in a functional model; use a layer (e.g. layers.{layer_cls})"
-            )
-        return getattr(merge, layer_cls)()([self, other])
+    def _merge(self, other: Any, layer_cls: str, op: str, reverse: bool = False) -> Any:
+        """``self <op> other``: two symbolic tensors of a graph merge through a layer
+        (layers.Add, ...) as ember always did; a constant operand makes an op node."""
+        from ember.ops import dispatch
 
-    def __add__(self, other: Any) -> SymbolicTensor:
-        return self._merge(other, "Add")
+        if isinstance(other, SymbolicTensor) and not reverse:
+            from ember.layers import merge
 
-    def __sub__(self, other: Any) -> SymbolicTensor:
-        return self._merge(other, "Subtract")
+            return getattr(merge, layer_cls)()([self, other])
+        args = (other, self) if reverse else (self, other)
+        return dispatch.symbolic_call(op, args, {})
 
-    def __mul__(self, other: Any) -> SymbolicTensor:
-        return self._merge(other, "Multiply")
+    def _op(self, op: str, *args: Any) -> Any:
+        from ember.ops import dispatch
+
+        return dispatch.symbolic_call(op, (self, *args), {})
+
+    def __add__(self, other: Any) -> Any:
+        return self._merge(other, "Add", "add")
+
+    def __radd__(self, other: Any) -> Any:
+        return self._merge(other, "Add", "add", reverse=True)
+
+    def __sub__(self, other: Any) -> Any:
+        return self._merge(other, "Subtract", "subtract")
+
+    def __rsub__(self, other: Any) -> Any:
+        return self._merge(other, "Subtract", "subtract", reverse=True)
+
+    def __mul__(self, other: Any) -> Any:
+        return self._merge(other, "Multiply", "multiply")
+
+    def __rmul__(self, other: Any) -> Any:
+        return self._merge(other, "Multiply", "multiply", reverse=True)
+
+    def __truediv__(self, other: Any) -> Any:
+        return self._op("divide", other)
+
+    def __rtruediv__(self, other: Any) -> Any:
+        from ember.ops import dispatch
+
+        return dispatch.symbolic_call("divide", (other, self), {})
+
+    def __matmul__(self, other: Any) -> Any:
+        return self._op("matmul", other)
+
+    def __rmatmul__(self, other: Any) -> Any:
+        from ember.ops import dispatch
+
+        return dispatch.symbolic_call("matmul", (other, self), {})
+
+    def __pow__(self, exponent: Any) -> Any:
+        return self._op("power", exponent)
+
+    def __neg__(self) -> Any:
+        return self._op("negative")
+
+    def __getitem__(self, index: Any) -> Any:
+        return self._op("getitem", index)
 
 
 class Node:

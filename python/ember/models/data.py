@@ -56,9 +56,16 @@ def take(structure: Any, index: Any) -> Any:
 
 
 def _float_inputs(x: Any) -> Any:
-    """Model inputs as float32 (labels and weights are left alone)."""
+    """Model inputs with float data as float32 (ember's one float type). Integer, boolean and
+    string inputs are left for the model, which converts each to its Input's dtype (ids for an
+    Embedding stay exact); labels and weights are left alone."""
     return map_structure(
-        lambda a: a if a is None or a.dtype == np.float32 else a.astype(np.float32), x
+        lambda a: (
+            a.astype(np.float32)
+            if a is not None and a.dtype.kind == "f" and a.dtype != np.float32
+            else a
+        ),
+        x,
     )
 
 

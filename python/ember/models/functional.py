@@ -16,7 +16,7 @@ from typing import Any
 
 from ember.autograd import Tensor
 from ember.layers.base import Layer, shape_of, unique_name
-from ember.layers.input_layer import InputLayer
+from ember.layers.input_layer import InputLayer, as_input_dtype
 from ember.layers.node import Node, SymbolicTensor, flatten, map_structure
 from ember.models import serialization
 from ember.models.training import Trainer
@@ -159,7 +159,7 @@ class Model(Trainer, Layer, serialized_name="Functional", aliases=("Model",)):
             )
         values: dict[int, Any] = self._bind_inputs(inputs)
         for t in self.inputs:
-            v = values[id(t)]
+            v = values[id(t)] = as_input_dtype(values[id(t)], t.dtype)
             expected = t.shape[1:]
             got = tuple(v.shape)[1:]
             if len(got) != len(expected) or any(
@@ -182,6 +182,17 @@ class Model(Trainer, Layer, serialized_name="Functional", aliases=("Model",)):
                 values[id(sym)] = real
         return map_structure(lambda s: values[id(s)], self.outputs_struct)
 
+    def _traces_output(self) -> bool:
+        # A subclassed Model (no graph of its own) is traced like a user's layer.
+        if self.inputs_struct is None and type(self).__module__.startswith("ember."):
+            return False
+        return self.inputs_struct is None and "compute_output_shape" not in {
+            k
+            for c in type(self).__mro__
+            if not c.__module__.startswith("ember.")
+            for k in c.__dict__
+        }
+
     def compute_output_shape(self, input_shape: Any) -> Any:
         if self.inputs_struct is None:
             return Layer.compute_output_shape(self, input_shape)
@@ -196,8 +207,13 @@ class Model(Trainer, Layer, serialized_name="Functional", aliases=("Model",)):
             arg_shapes = map_structure(
                 lambda s: shapes[id(s)] if isinstance(s, SymbolicTensor) else s, node.args[0]
             )
-            out = node.layer.compute_output_shape(arg_shapes)
             syms = flatten(node.outputs)
+            if node.layer._traces_output():
+                # Its shapes were traced when the graph was made: the batch axis is all that
+                # can differ, and it stays unknown.
+                out = [s.shape for s in syms] if len(syms) > 1 else syms[0].shape
+            else:
+                out = node.layer.compute_output_shape(arg_shapes)
             outs = out if isinstance(out, list) and out and isinstance(out[0], tuple) else [out]
             for sym, shape in zip(syms, outs):
                 shapes[id(sym)] = tuple(shape)

@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from ember.layers.base import Layer, unique_name
-from ember.layers.input_layer import InputLayer
+from ember.layers.input_layer import InputLayer, as_input_dtype
 from ember.layers.node import SymbolicTensor
 from ember.models import serialization
 from ember.models.functional import Model, _ordered_nodes
@@ -122,7 +122,7 @@ class Sequential(Model):
         if not self.built or self.inputs_struct is None:
             shape = tuple(inputs.shape)
             self.build((None, *shape[1:]))
-        x = inputs
+        x = as_input_dtype(inputs, self._input_layer.dtype)
         for layer in self._stack:
             x = layer(x, training=training)
         return x

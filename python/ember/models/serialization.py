@@ -16,9 +16,12 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from ember.layers.base import Layer
 from ember.layers.input_layer import InputLayer
 from ember.layers.node import SymbolicTensor
+from ember.layers.op_layer import OpLayer
 from ember.saving.serialization_lib import deserialize_layer, serialize_layer
 
 
@@ -65,24 +68,41 @@ def functional_config(model: Any) -> dict:
             if id(value.node) not in node_index:
                 raise ValueError(f"{model.name}: tensor {value!r} is not part of the model")
             return {"__node__": node_index[id(value.node)], "__index__": value.index}
+        if isinstance(value, slice):  # indexing nodes (x[:, 0]): slices, ..., tuples kept
+            return {"__slice__": [encode(value.start), encode(value.stop), encode(value.step)]}
+        if value is Ellipsis:
+            return {"__ellipsis__": True}
+        if isinstance(value, tuple) and isinstance(node_layer, OpLayer):
+            return {"__tuple__": [encode(v) for v in value]}
         if isinstance(value, (list, tuple)):
             return [encode(v) for v in value]
         if isinstance(value, dict):
             return {str(k): encode(v) for k, v in value.items()}
+        if isinstance(value, np.generic):
+            return value.item()
+        if isinstance(value, np.ndarray):
+            raise ValueError(
+                f"{model.name}: layer {node_layer.name} was called with a numpy array argument, "
+                "which a model config cannot hold; pass it as a Python list or make it a weight"
+            )
         return value
+
+    node_layer: Any = None
+
+    def encode_node(node: Any) -> dict:
+        nonlocal node_layer
+        node_layer = node.layer
+        return {
+            "layer": node.layer.name,
+            "args": encode(list(node.args)),
+            "kwargs": encode(node.kwargs),
+        }
 
     return {
         "name": model.name,
         "trainable": model.trainable,
         "layers": [serialize_layer(layer) for layer in model.layers],
-        "nodes": [
-            {
-                "layer": node.layer.name,
-                "args": encode(list(node.args)),
-                "kwargs": encode(node.kwargs),
-            }
-            for node in model._nodes
-        ],
+        "nodes": [encode_node(node) for node in model._nodes],
         "inputs": encode(model.inputs_struct),
         "outputs": encode(model.outputs_struct),
     }
@@ -115,6 +135,12 @@ def functional_from_config(
                 raise ValueError(f"The config refers to node {i} before it is defined")
             out = produced[i]
             return out[value["__index__"]] if isinstance(out, list) else out
+        if isinstance(value, dict) and "__slice__" in value:
+            return slice(*[decode(v) for v in value["__slice__"]])
+        if isinstance(value, dict) and "__ellipsis__" in value:
+            return Ellipsis
+        if isinstance(value, dict) and "__tuple__" in value:
+            return tuple(decode(v) for v in value["__tuple__"])
         if isinstance(value, list):
             return [decode(v) for v in value]
         if isinstance(value, dict):

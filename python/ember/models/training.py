@@ -588,7 +588,11 @@ class Trainer:
         """Inference outputs as numpy: one array, or a list for several outputs."""
         if self._device != device_module.CPU:
             return self._predict_on_device(x)
-        chain = self._inference_chain() if isinstance(x, np.ndarray) else None
+        # The chain's kernels take float32: other inputs go through the model, which converts
+        # them to its input dtype.
+        chain = (
+            self._inference_chain() if isinstance(x, np.ndarray) and x.dtype == np.float32 else None
+        )
         if chain is not None:
             # Every layer is one kernel call: skip Tensors, ops and graph bookkeeping, which
             # are most of the time of a batch-1 predict.

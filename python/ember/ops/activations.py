@@ -17,7 +17,7 @@ import numpy as np
 
 from ember.autograd import Function, Tensor
 from ember.device import kernels
-from ember.ops.math import to_tensor
+from ember.ops.math import to_float
 
 # Activations whose gradient is a function of the output alone, so backward keeps only y.
 _NEEDS_X = {
@@ -81,7 +81,7 @@ class LogSoftmax(Function):
 
 def activation(x: Any, name: str, alpha: float = 0.0) -> Tensor:
     """Apply a named elementwise activation (see ``ember.activations``)."""
-    t = to_tensor(x)
+    t = to_float(x)
     if name == "linear":
         return t
     y = Activation.apply(t, name, float(alpha))
@@ -93,7 +93,7 @@ def activation(x: Any, name: str, alpha: float = 0.0) -> Tensor:
 def relu(
     x: Any, negative_slope: float = 0.0, max_value: float | None = None, threshold: float = 0.0
 ) -> Tensor:
-    t = to_tensor(x)
+    t = to_float(x)
     if negative_slope == 0.0 and max_value is None and threshold == 0.0:
         return Activation.apply(t, "relu", 0.0)
     return Relu.apply(t, float(negative_slope), max_value, float(threshold))
@@ -101,7 +101,7 @@ def relu(
 
 def softmax(x: Any, axis: int = -1) -> Tensor:
     """Softmax over ``axis`` (computed over the last axis; other axes are moved there)."""
-    t = to_tensor(x)
+    t = to_float(x)
     axis = axis % t.ndim
     if axis == t.ndim - 1:
         y = Softmax.apply(t)
@@ -116,7 +116,7 @@ def softmax(x: Any, axis: int = -1) -> Tensor:
 
 
 def log_softmax(x: Any, axis: int = -1) -> Tensor:
-    t = to_tensor(x)
+    t = to_float(x)
     axis = axis % t.ndim
     if axis == t.ndim - 1:
         return LogSoftmax.apply(t)

@@ -16,7 +16,7 @@ import numpy as np
 from ember.autograd import Function, Tensor
 from ember.device import kernels
 from ember.ops.core import fused_activation_backward
-from ember.ops.math import to_tensor
+from ember.ops.math import to_float
 
 
 class Conv2D(Function):
@@ -58,7 +58,7 @@ def conv2d(
 ) -> Tensor:
     """2-D convolution; activation must be linear, relu, tanh or sigmoid (fused)."""
     geom = dict(strides=strides, padding=padding, dilation_rate=dilation_rate)
-    return Conv2D.apply(to_tensor(x), kernel, bias, geom, activation)
+    return Conv2D.apply(to_float(x), kernel, bias, geom, activation)
 
 
 class Conv2DTranspose(Function):
@@ -87,7 +87,7 @@ def conv2d_transpose(
     dilation_rate: Any = 1,
 ) -> Tensor:
     geom = dict(strides=strides, padding=padding, dilation_rate=dilation_rate)
-    return Conv2DTranspose.apply(to_tensor(x), kernel, tuple(output_shape), geom)
+    return Conv2DTranspose.apply(to_float(x), kernel, tuple(output_shape), geom)
 
 
 class UpSampleNearest(Function):
@@ -132,7 +132,7 @@ class UpSampleBilinear(Function):
 
 def upsampling2d(x: Any, size: tuple[int, int], interpolation: str = "nearest") -> Tensor:
     op = UpSampleBilinear if interpolation == "bilinear" else UpSampleNearest
-    return op.apply(to_tensor(x), int(size[0]), int(size[1]))
+    return op.apply(to_float(x), int(size[0]), int(size[1]))
 
 
 class ZeroPad2D(Function):
@@ -146,7 +146,7 @@ class ZeroPad2D(Function):
 
 
 def zero_padding2d(x: Any, pads: tuple[tuple[int, int], tuple[int, int]]) -> Tensor:
-    return ZeroPad2D.apply(to_tensor(x), pads)
+    return ZeroPad2D.apply(to_float(x), pads)
 
 
 class Cropping2D(Function):
@@ -163,4 +163,4 @@ class Cropping2D(Function):
 
 
 def cropping2d(x: Any, crops: tuple[tuple[int, int], tuple[int, int]]) -> Tensor:
-    return Cropping2D.apply(to_tensor(x), crops)
+    return Cropping2D.apply(to_float(x), crops)

@@ -15,7 +15,7 @@ import numpy as np
 
 from ember.autograd import Function, Tensor
 from ember.device import kernels
-from ember.ops.math import to_tensor
+from ember.ops.math import to_float
 
 # Activations the GEMM epilogue applies while the tile is in registers or cache.
 FUSED_ACTIVATIONS = ("linear", "relu", "tanh", "sigmoid")
@@ -63,7 +63,7 @@ class Dense(Function):
 
 def dense(x: Any, kernel: Tensor, bias: Tensor | None, activation: str = "linear") -> Tensor:
     """``act(x @ kernel + bias)``; activation must be one of FUSED_ACTIVATIONS."""
-    return Dense.apply(to_tensor(x), kernel, bias, activation)
+    return Dense.apply(to_float(x), kernel, bias, activation)
 
 
 class Dropout(Function):
@@ -77,7 +77,7 @@ class Dropout(Function):
 
 def dropout(x: Any, rate: float, seed: int) -> Tensor:
     """Zero each element with probability ``rate``; scale the rest by 1 / (1 - rate)."""
-    return Dropout.apply(to_tensor(x), float(rate), int(seed))
+    return Dropout.apply(to_float(x), float(rate), int(seed))
 
 
 class Rescale(Function):
@@ -90,7 +90,7 @@ class Rescale(Function):
 
 
 def rescale(x: Any, scale: Any, offset: Any = 0.0) -> Tensor:
-    return Rescale.apply(to_tensor(x), scale, offset)
+    return Rescale.apply(to_float(x), scale, offset)
 
 
 class Embedding(Function):

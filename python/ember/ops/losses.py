@@ -17,7 +17,7 @@ import numpy as np
 from ember import device
 from ember.autograd import Function, Tensor
 from ember.device import kernels
-from ember.ops.math import to_tensor
+from ember.ops.math import to_float
 
 
 class SoftmaxCrossEntropy(Function):
@@ -57,7 +57,7 @@ def softmax_cross_entropy(logits: Any, targets: np.ndarray) -> Tensor:
     ``targets`` holds integer class ids (shape = logits' leading shape) or probabilities
     (logits' shape). Leading axes beyond the batch are flattened and restored.
     """
-    t = to_tensor(logits)
+    t = to_float(logits)
     lead = t.shape[:-1]
     flat = t if t.ndim == 2 else t.reshape(-1, t.shape[-1])
     tgt = targets if isinstance(targets, device.DeviceArray) else np.asarray(targets)
@@ -67,7 +67,7 @@ def softmax_cross_entropy(logits: Any, targets: np.ndarray) -> Tensor:
 
 
 def sigmoid_cross_entropy(logits: Any, targets: np.ndarray) -> Tensor:
-    t = to_tensor(logits)
+    t = to_float(logits)
     if isinstance(targets, device.DeviceArray):
         return SigmoidCrossEntropy.apply(t, np.broadcast_to(targets, t.shape))
     tgt = np.broadcast_to(np.asarray(targets, np.float32), t.shape).astype(np.float32)

@@ -16,10 +16,41 @@ from typing import Any
 import numpy as np
 
 from ember.autograd import Function, Tensor, as_float32
+from ember.ops import dispatch
 
 
 def to_tensor(x: Any) -> Tensor:
+    """``x`` as a Tensor (float data as float32; integer, boolean and string data keep their
+    dtype)."""
     return x if isinstance(x, Tensor) else Tensor(x)
+
+
+def to_float(x: Any) -> Tensor:
+    """``x`` as a float32 Tensor, for the ops that compute in float32 (the kernels): integer
+    and boolean data is converted, as Keras layers cast their inputs to their float dtype.
+    The conversion carries no gradient (integers have none)."""
+    t = x if isinstance(x, Tensor) else Tensor(x)
+    data = t.data
+    if data.dtype == np.float32:
+        return t
+    return Tensor(as_float32(data))
+
+
+# Python numbers stay Python numbers in binary ops: numpy then treats them as "weak" and keeps
+# the Tensor's dtype (int32 tensor + 1 is int32, float32 tensor * 0.5 is float32), as Keras.
+_PY_NUMBERS = (int, float, bool)
+
+
+def _operand(x: Any) -> Any:
+    return x if isinstance(x, (Tensor, *_PY_NUMBERS)) else Tensor(x)
+
+
+def _float32_result(out: Any) -> Any:
+    """Elementwise results: integer and boolean results stay, float results are float32."""
+    dtype = out.dtype
+    if dtype.kind == "f" and dtype != np.float32:
+        return out.astype(np.float32)
+    return out
 
 
 def _array(x: Any) -> Any:
@@ -43,8 +74,8 @@ def unbroadcast(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
 
 class Add(Function):
     def forward(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-        self.shapes = (a.shape, b.shape)
-        return np.add(a, b, dtype=np.float32)
+        self.shapes = (np.shape(a), np.shape(b))
+        return _array(_float32_result(np.add(a, b)))
 
     def backward(self, g: np.ndarray):
         need_a, need_b = self.needs_input_grad
@@ -55,8 +86,8 @@ class Add(Function):
 
 class Subtract(Function):
     def forward(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-        self.shapes = (a.shape, b.shape)
-        return np.subtract(a, b, dtype=np.float32)
+        self.shapes = (np.shape(a), np.shape(b))
+        return _array(_float32_result(np.subtract(a, b)))
 
     def backward(self, g: np.ndarray):
         need_a, need_b = self.needs_input_grad
@@ -68,24 +99,24 @@ class Subtract(Function):
 class Multiply(Function):
     def forward(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         self.a, self.b = a, b
-        return np.multiply(a, b, dtype=np.float32)
+        return _array(_float32_result(np.multiply(a, b)))
 
     def backward(self, g: np.ndarray):
         need_a, need_b = self.needs_input_grad
-        ga = unbroadcast(g * self.b, self.a.shape) if need_a else None
-        gb = unbroadcast(g * self.a, self.b.shape) if need_b else None
+        ga = unbroadcast(g * self.b, np.shape(self.a)) if need_a else None
+        gb = unbroadcast(g * self.a, np.shape(self.b)) if need_b else None
         return ga, gb
 
 
 class Divide(Function):
     def forward(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         self.a, self.b = a, b
-        return np.divide(a, b, dtype=np.float32)
+        return _array(_float32_result(np.divide(a, b)))
 
     def backward(self, g: np.ndarray):
         need_a, need_b = self.needs_input_grad
-        ga = unbroadcast(g / self.b, self.a.shape) if need_a else None
-        gb = unbroadcast(-g * self.a / (self.b * self.b), self.b.shape) if need_b else None
+        ga = unbroadcast(g / self.b, np.shape(self.a)) if need_a else None
+        gb = unbroadcast(-g * self.a / (self.b * self.b), np.shape(self.b)) if need_b else None
         return ga, gb
 
 
@@ -145,7 +176,10 @@ class Sum(Function):
         self.shape = a.shape
         self.axes = _normalize_axis(axis, a.ndim)
         self.keepdims = keepdims
-        return _array(a.sum(axis=axis, keepdims=keepdims, dtype=np.float32))
+        # Integers sum in their own type and booleans as int32 (as Keras); floats in float32.
+        kind = a.dtype.kind
+        dtype = np.float32 if kind == "f" else np.int32 if kind == "b" else a.dtype
+        return _array(a.sum(axis=axis, keepdims=keepdims, dtype=dtype))
 
     def backward(self, g: np.ndarray):
         if not self.keepdims:
@@ -260,19 +294,19 @@ class Maximum(Function):
 
 def add(a: Any, b: Any) -> Tensor:
     """a + b with broadcasting."""
-    return Add.apply(to_tensor(a), to_tensor(b))
+    return Add.apply(_operand(a), _operand(b))
 
 
 def subtract(a: Any, b: Any) -> Tensor:
-    return Subtract.apply(to_tensor(a), to_tensor(b))
+    return Subtract.apply(_operand(a), _operand(b))
 
 
 def multiply(a: Any, b: Any) -> Tensor:
-    return Multiply.apply(to_tensor(a), to_tensor(b))
+    return Multiply.apply(_operand(a), _operand(b))
 
 
 def divide(a: Any, b: Any) -> Tensor:
-    return Divide.apply(to_tensor(a), to_tensor(b))
+    return Divide.apply(_operand(a), _operand(b))
 
 
 def negative(a: Any) -> Tensor:
@@ -341,3 +375,17 @@ def maximum(a: Any, b: Any) -> Tensor:
 def constant(value: Any) -> Tensor:
     """A Tensor that never needs a gradient."""
     return Tensor(as_float32(value))
+
+
+# The ops Python operators on symbolic tensors turn into graph nodes (ember.layers.op_layer).
+for _name, _fn in (
+    ("add", add),
+    ("subtract", subtract),
+    ("multiply", multiply),
+    ("divide", divide),
+    ("negative", negative),
+    ("power", power),
+    ("matmul", matmul),
+    ("getitem", getitem),
+):
+    dispatch.register(_name, _fn)

@@ -16,7 +16,7 @@ import numpy as np
 
 from ember.autograd import Function, Tensor
 from ember.device import kernels
-from ember.ops.math import to_tensor
+from ember.ops.math import to_float
 
 
 class BatchNormTrain(Function):
@@ -59,7 +59,7 @@ def batch_norm_train(
 ) -> tuple[Tensor, np.ndarray, np.ndarray]:
     """Normalize with batch statistics; returns (y, batch mean, biased batch variance)."""
     stats: dict = {}
-    y = BatchNormTrain.apply(to_tensor(x), gamma, beta, float(epsilon), stats)
+    y = BatchNormTrain.apply(to_float(x), gamma, beta, float(epsilon), stats)
     return y, stats["mean"], stats["var"]
 
 
@@ -73,5 +73,5 @@ def batch_norm_inference(
 ) -> Tensor:
     """Normalize with the moving statistics."""
     return BatchNormInference.apply(
-        to_tensor(x), gamma, beta, moving_mean, moving_var, float(epsilon)
+        to_float(x), gamma, beta, moving_mean, moving_var, float(epsilon)
     )

@@ -15,7 +15,7 @@ import numpy as np
 from ember.autograd import Function, Tensor
 from ember.device import kernels
 from ember.ops.convolutional import Conv2D
-from ember.ops.math import to_tensor
+from ember.ops.math import to_float
 
 
 class MaxPool2D(Function):
@@ -77,22 +77,18 @@ class GlobalMaxPool2D(Function):
 
 
 def max_pool2d(x: Any, pool_size: Any, strides: Any, padding: str) -> Tensor:
-    return MaxPool2D.apply(
-        to_tensor(x), dict(pool_size=pool_size, strides=strides, padding=padding)
-    )
+    return MaxPool2D.apply(to_float(x), dict(pool_size=pool_size, strides=strides, padding=padding))
 
 
 def avg_pool2d(x: Any, pool_size: Any, strides: Any, padding: str) -> Tensor:
-    return AvgPool2D.apply(
-        to_tensor(x), dict(pool_size=pool_size, strides=strides, padding=padding)
-    )
+    return AvgPool2D.apply(to_float(x), dict(pool_size=pool_size, strides=strides, padding=padding))
 
 
 def global_avg_pool2d(x: Any) -> Tensor:
     """Mean over height and width: (N, H, W, C) -> (N, C)."""
-    return GlobalAvgPool2D.apply(to_tensor(x))
+    return GlobalAvgPool2D.apply(to_float(x))
 
 
 def global_max_pool2d(x: Any) -> Tensor:
     """Max over height and width: (N, H, W, C) -> (N, C)."""
-    return GlobalMaxPool2D.apply(to_tensor(x))
+    return GlobalMaxPool2D.apply(to_float(x))

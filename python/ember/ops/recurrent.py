@@ -25,7 +25,7 @@ import numpy as np
 from ember import device
 from ember.autograd import Function, Tensor
 from ember.device import kernels
-from ember.ops.math import to_tensor
+from ember.ops.math import to_float
 
 
 @dataclass(frozen=True)
@@ -121,14 +121,14 @@ def _run(
 ) -> tuple[Tensor, ...]:
     if set(flags) != set(cell.flags):  # a programming error in this module, not user input
         raise TypeError(f"{cell.name}: flags {sorted(flags)}, expected {sorted(cell.flags)}")
-    x = to_tensor(x)
+    x = to_float(x)
     return Recurrent.apply(
         x,
         kernel,
         recurrent_kernel,
         bias,
-        None if h0 is None else to_tensor(h0),
-        None if c0 is None else to_tensor(c0),
+        None if h0 is None else to_float(h0),
+        None if c0 is None else to_float(c0),
         _mask_array(mask, x),
         _mask_array(recurrent_mask, x),
         cell,
