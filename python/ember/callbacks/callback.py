@@ -132,8 +132,8 @@ class Callback:
 
 def pythonify_logs(logs: dict | None) -> dict:
     """``logs`` as a new dict sorted by key, nested dicts flattened into it, each value
-    converted with ``float()`` where that works (Tensors and size-1 arrays included) and
-    left as it is otherwise (e.g. predict's ``outputs``)."""
+    converted with ``float()`` where that works (scalars, 0-d arrays and Tensors) and left
+    as it is otherwise (arrays such as predict's ``outputs``, strings, lists)."""
     result: dict = {}
     for key, value in sorted((logs or {}).items()):
         if isinstance(value, dict):
@@ -144,9 +144,7 @@ def pythonify_logs(logs: dict | None) -> dict:
                 value = value.numpy()
             except Exception:  # noqa: BLE001 - not a tensor after all
                 pass
-        if isinstance(value, np.ndarray) and value.ndim and value.size == 1:
-            value = float(value.reshape(()))
-        else:
+        if not (isinstance(value, np.ndarray) and value.ndim):  # arrays stay arrays
             try:
                 value = float(value)
             except (TypeError, ValueError):
