@@ -133,7 +133,12 @@ class Callback:
 def pythonify_logs(logs: dict | None) -> dict:
     """``logs`` as a new dict sorted by key, nested dicts flattened into it, each value
     converted with ``float()`` where that works (scalars, 0-d arrays and Tensors) and left
-    as it is otherwise (arrays such as predict's ``outputs``, strings, lists)."""
+    as it is otherwise (arrays such as predict's ``outputs``, strings, lists).
+
+    Example:
+        >>> pythonify_logs({"loss": np.float32(0.5), "m": {"acc": 1}, "out": np.ones(2)})
+        {'loss': 0.5, 'acc': 1.0, 'out': array([1., 1.])}
+    """
     result: dict = {}
     for key, value in sorted((logs or {}).items()):
         if isinstance(value, dict):

@@ -53,7 +53,13 @@ _DOWN_WORDS = (
 
 def metric_direction(metric: Any) -> str | None:
     """``"up"`` for a metric to maximize, ``"down"`` for one to minimize, None when unknown
-    (a metric's own ``_direction`` wins; otherwise its class or wrapped function's name)."""
+    (a metric's own ``_direction`` wins; otherwise its class or wrapped function's name).
+
+    Example:
+        >>> from ember import metrics
+        >>> metric_direction(metrics.SparseCategoricalAccuracy())
+        'up'
+    """
     direction = getattr(metric, "_direction", None)
     if direction in ("up", "down"):
         return direction

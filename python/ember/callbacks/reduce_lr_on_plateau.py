@@ -19,7 +19,12 @@ __all__ = ["ReduceLROnPlateau", "current_learning_rate"]
 
 
 def current_learning_rate(optimizer: Any) -> float:
-    """The optimizer's learning rate as Keras reads it: its float32 value, as a float."""
+    """The optimizer's learning rate as Keras reads it: its float32 value, as a float.
+
+    Example:
+        >>> current_learning_rate(ember.optimizers.SGD(0.1))
+        0.10000000149011612
+    """
     return float(np.float32(optimizer.learning_rate))
 
 

@@ -75,7 +75,12 @@ def _truncate(line: str, width: int) -> str:
 
 def wrap_cell(text: str, width: int, justify: str = "left") -> list[str]:
     """``text`` word-wrapped into lines of exactly ``width`` characters, justified
-    ``"left"``, ``"right"`` or ``"center"``; a line still too long ends in "…"."""
+    ``"left"``, ``"right"`` or ``"center"``; a line still too long ends in "…".
+
+    Example:
+        >>> wrap_cell("(None, 61, 61, 32)", 17)
+        ['(None, 61, 61,   ', '32)              ']
+    """
     width = max(width, 0)
     lines: list[str] = []
     for paragraph in text.split("\n"):
@@ -95,7 +100,12 @@ def wrap_cell(text: str, width: int, justify: str = "left") -> list[str]:
 
 
 def wrap_text(text: str, width: int) -> list[str]:
-    """Plain text wrapped at ``width`` (long words chopped), without padding."""
+    """Plain text wrapped at ``width`` (long words chopped), without padding.
+
+    Example:
+        >>> wrap_text("Model: abcdefgh", 6)
+        ['Model:', 'abcdef', 'gh']
+    """
     lines: list[str] = []
     for paragraph in text.split("\n"):
         for line in _split(paragraph, _break_offsets(paragraph, width, fold=True)):
@@ -170,7 +180,12 @@ def render_table(
 
 
 def console_width() -> int:
-    """The width Keras' console prints at: ``$COLUMNS``, else the terminal's, else 80."""
+    """The width Keras' console prints at: ``$COLUMNS``, else the terminal's, else 80.
+
+    Example:
+        >>> os.environ["COLUMNS"] = "100"; console_width()
+        100
+    """
     columns = os.environ.get("COLUMNS")
     if columns is not None and columns.isdigit():
         return int(columns)
