@@ -257,16 +257,18 @@ class Model(Trainer, Layer, serialized_name="Functional", aliases=("Model",)):
         show_trainable: bool = False,
         layer_range: Any = None,
     ) -> None:
-        """Print a table of layers, output shapes and parameter counts (Keras' format)."""
-        if not self.built or (self.inputs_struct is None and not self.layers):
-            raise ValueError(
-                "Undefined shapes are not supported: this model has not yet been built. Build "
-                "the model first by calling `build()` or by calling the model on a batch of "
-                "data."
-            )
+        """Print a table of layers, output shapes and parameter counts, as Keras prints it
+        (an unbuilt model's layers show "?" and "0 (unbuilt)"). ``print_fn`` receives the
+        whole text in one call; see ``ember.utils.summary.print_summary`` for the arguments.
+
+        Example:
+            >>> model.summary(show_trainable=True, expand_nested=True)  # doctest: +SKIP
+        """
         from ember.utils.summary import print_summary
 
-        print_summary(self, line_length, positions, print_fn, expand_nested, show_trainable)
+        print_summary(
+            self, line_length, positions, print_fn, expand_nested, show_trainable, layer_range
+        )
 
     # ------------------------------------------------------------------ config
     def get_config(self) -> dict:

@@ -21,16 +21,13 @@ from ember import losses as losses_module
 from ember import metrics as metrics_module
 from ember import optimizers as optimizers_module
 from ember.autograd import Tensor, no_grad
-from ember.callbacks import CallbackList, History, ProgbarLogger
+from ember.callbacks import CallbackList, History
+from ember.callbacks.callback import pythonify_logs
 from ember.layers.node import flatten, map_structure
 from ember.models import data as data_module
 from ember.ops import math as math_ops
 
 _DEFAULT_BATCH = 32
-
-
-def _verbose(value: Any) -> int:
-    return 1 if value == "auto" else int(value)
 
 
 class _Output:
@@ -54,6 +51,7 @@ class Trainer:
     # every Model has them whatever its __init__ does.
     _device = device_module.CPU
     _device_ready = True  # the weights are where _device says
+    _initial_epoch: int | None = None  # set by BackupAndRestore to resume an interrupted fit
 
     def __init__(self) -> None:
         self.optimizer: optimizers_module.Optimizer | None = None
@@ -397,7 +395,6 @@ class Trainer:
             [0]
         """
         self._check_compiled("fit")
-        verbose = _verbose(verbose)
         val_source = None
         if validation_split and validation_data is None:
             if data_module.is_iterable_source(x):
@@ -438,18 +435,30 @@ class Trainer:
         train = self._source(
             x, y, sample_weight, batch_size, shuffle, steps_per_epoch, class_weight
         )
-        history = History()
-        # Keras' order: the user's callbacks, then History, then the progress bar (which so
-        # shows what callbacks added to the logs, e.g. the learning rate).
-        defaults: list[Any] = [history, ProgbarLogger(verbose)] if verbose else [history]
-        cbs = CallbackList([*(callbacks or []), *defaults], model=self)
-        cbs.set_params({"verbose": verbose, "epochs": epochs, "steps": train.steps})
-        self.history = history
+        # Keras' callbacks: the user's, then History, then the progress bar (which so shows
+        # what callbacks added to the logs, e.g. the learning rate); a CallbackList given by
+        # the user is used as it is.
+        if isinstance(callbacks, CallbackList):
+            cbs = callbacks
+        else:
+            cbs = CallbackList(
+                callbacks,
+                add_history=True,
+                add_progbar=verbose != 0,
+                model=self,
+                verbose=verbose,
+                epochs=epochs,
+                steps=train.steps,
+            )
         self.stop_training = False
         self._in_fit = True
-        logs: dict = {}
         try:
             cbs.on_train_begin()
+            training_logs = None
+            # BackupAndRestore sets _initial_epoch in on_train_begin to resume a run; ember
+            # clears it here so that it cannot leak into a later fit.
+            initial_epoch = self._initial_epoch or initial_epoch
+            self._initial_epoch = None
             for epoch in range(initial_epoch, epochs):
                 self.reset_metrics()
                 cbs.on_epoch_begin(epoch)
@@ -470,26 +479,30 @@ class Trainer:
                     break
                 epoch_logs = dict(self._logs())
                 if val_source is not None and (epoch + 1) % validation_freq == 0:
-                    val_logs = self._run_test(val_source, CallbackList([], model=self))
+                    # Validation calls the test hooks of the same callbacks, as in Keras.
+                    val_logs = self._run_test(val_source, cbs)
                     epoch_logs.update({f"val_{k}": v for k, v in val_logs.items()})
                 cbs.on_epoch_end(epoch, epoch_logs)
-                logs = epoch_logs
+                training_logs = epoch_logs
                 if self.stop_training:
                     break
-            cbs.on_train_end(logs)
+            cbs.on_train_end(training_logs)
         finally:
             self._in_fit = False
-        return history
+        return self.history
 
     def _run_test(self, source: Any, cbs: CallbackList) -> dict:
         self.reset_metrics()
+        self.stop_evaluating = False
         cbs.on_test_begin()
         logs: dict = {}
         for step, (xb, yb, swb) in enumerate(source.epoch()):
             cbs.on_test_batch_begin(step)
             logs = self.test_step(xb, yb, swb)
             cbs.on_test_batch_end(step, logs)
-        logs = self._logs() if self._loss_tracker.count else logs
+            if self.stop_evaluating:
+                break
+        logs = pythonify_logs(self._logs() if self._loss_tracker.count else logs)
         cbs.on_test_end(logs)
         return logs
 
@@ -507,13 +520,8 @@ class Trainer:
         """Loss and metrics on the given data: a scalar (no metrics), a list
         ``[loss, *metrics]``, or a dict with ``return_dict=True``."""
         self._check_compiled("evaluate")
-        verbose = _verbose(verbose)
         source = self._source(x, y, sample_weight, batch_size, False, steps)
-        cbs_list = list(callbacks or [])
-        if verbose:
-            cbs_list.append(ProgbarLogger(verbose))
-        cbs = CallbackList(cbs_list, model=self)
-        cbs.set_params({"verbose": verbose, "epochs": 1, "steps": source.steps})
+        cbs = self._callback_list(callbacks, verbose, source.steps)
         logs = self._run_test(source, cbs)
         if return_dict:
             return logs
@@ -529,13 +537,9 @@ class Trainer:
         callbacks: Any = None,
     ) -> Any:
         """Outputs for the inputs, batch by batch, with no graph recorded."""
-        verbose = _verbose(verbose)
         source = self._source(x, None, None, batch_size, False, steps, allow_x_only=True)
-        cbs_list = list(callbacks or [])
-        if verbose:
-            cbs_list.append(ProgbarLogger(verbose))
-        cbs = CallbackList(cbs_list, model=self)
-        cbs.set_params({"verbose": verbose, "epochs": 1, "steps": source.steps})
+        cbs = self._callback_list(callbacks, verbose, source.steps)
+        self.stop_predicting = False
         cbs.on_predict_begin()
         chunks: list[Any] = []
         for step, (xb, _, _) in enumerate(source.epoch()):
@@ -543,12 +547,23 @@ class Trainer:
             out = self._predict_arrays(xb)
             chunks.append(out)
             cbs.on_predict_batch_end(step, {"outputs": out})
+            if self.stop_predicting:
+                break
         cbs.on_predict_end()
         if not chunks:
             raise ValueError("predict: the input data is empty")
         if isinstance(chunks[0], list):
             return [np.concatenate([c[i] for c in chunks]) for i in range(len(chunks[0]))]
         return np.concatenate(chunks)
+
+    def _callback_list(self, callbacks: Any, verbose: Any, steps: Any) -> CallbackList:
+        """evaluate's and predict's callbacks, as Keras makes them (a CallbackList given by
+        the user is used as it is)."""
+        if isinstance(callbacks, CallbackList):
+            return callbacks
+        return CallbackList(
+            callbacks, add_progbar=verbose != 0, model=self, verbose=verbose, epochs=1, steps=steps
+        )
 
     def train_on_batch(
         self,
