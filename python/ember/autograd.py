@@ -829,9 +829,7 @@ def _initial_value(initializer: Any, shape: Any, dtype: np.dtype | None, name: s
     else:
         arr = np.asarray(values)
         if arr.dtype.kind not in "fiub":
-            raise TypeError(
-                f"Variable '{name}': expected real numbers, received dtype {arr.dtype}"
-            )
+            raise TypeError(f"Variable '{name}': expected real numbers, received dtype {arr.dtype}")
         if dtype is None:
             if arr.dtype.kind == "f":
                 dtype = np.dtype(np.float32)  # ember computes in float32
