@@ -44,6 +44,7 @@ _LAZY_MODULES = frozenset(
         "ops",
         "optimizers",
         "preprocessing",
+        "random",
         "saving",
         "utils",
     }
@@ -69,6 +70,7 @@ __all__ = [
     "datasets",
     "device",
     "preprocessing",
+    "random",
     "saving",
     "enable_grad",
     "get_num_threads",
