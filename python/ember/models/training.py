@@ -314,7 +314,11 @@ class Trainer:
             if len(outputs) > 1 and out.loss is not None:
                 logs[f"{out.name}_loss"] = float(out.loss_tracker.result())
             for m in out.metrics or []:
-                logs[self._metric_key(out, m)] = float(m.result())
+                result = m.result()
+                if isinstance(result, dict):  # a metric with several values logs each
+                    logs.update({k: metrics_module.log_value(v) for k, v in result.items()})
+                else:
+                    logs[self._metric_key(out, m)] = metrics_module.log_value(result)
         return logs
 
     def train_step(self, x: Any, y: Any, sample_weight: Any = None) -> dict:
@@ -489,7 +493,7 @@ class Trainer:
             cbs.on_test_batch_begin(step)
             logs = self.test_step(xb, yb, swb)
             cbs.on_test_batch_end(step, logs)
-        logs = self._logs() if self._loss_tracker.count else logs
+        logs = self._logs() if float(self._loss_tracker.count) else logs
         cbs.on_test_end(logs)
         return logs
 
