@@ -300,11 +300,11 @@ class Trainer:
             total = scaled if total is None else math_ops.add(total, scaled)
         assert total is not None
         self._loss_tracker.update_state(device_module.host(total.data), sample_weight=batch)
-        for out, yt, yp, sw in zip(outputs, targets, preds, weights):
+        for out, yt, yp in zip(outputs, targets, preds):
             if out.metrics:
                 pred = device_module.host(yp.data)  # metrics are computed on the host
                 for m in out.metrics:
-                    m.update_state(yt, pred, sample_weight=sw)
+                    m.update_state(yt, pred)  # as Keras: only weighted_metrics see weights
         return total, self._logs()
 
     def _logs(self) -> dict:
