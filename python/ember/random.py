@@ -172,7 +172,9 @@ def _values(x: Any) -> Any:
 
 
 def _out(values: np.ndarray, dtype: np.dtype) -> Tensor:
-    arr = np.ascontiguousarray(values, dtype=dtype)
+    arr = np.asarray(values, dtype=dtype)
+    if not arr.flags.c_contiguous:
+        arr = np.ascontiguousarray(arr)
     return Tensor(arr) if dtype == np.float32 else tensor_of(arr)
 
 
