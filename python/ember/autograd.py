@@ -635,7 +635,7 @@ class Variable(Tensor):
 
     Example:
         >>> v = ember.Variable(np.zeros((2, 2)), name="kernel")
-        >>> v.assign(np.ones((2, 2))).assign_add(1.0).numpy().sum()
+        >>> float(v.assign(np.ones((2, 2))).assign_add(1.0).numpy().sum())
         8.0
         >>> ember.Variable("ones", shape=(3,), dtype="int32").numpy()
         array([1, 1, 1], dtype=int32)

@@ -359,7 +359,7 @@ def categorical(
     (batch, num_samples) samples.
 
     Example:
-        >>> ember.random.categorical(np.log([[0.0, 1.0]]), 5, seed=0).numpy()
+        >>> ember.random.categorical([[-np.inf, 0.0]], 5, seed=0).numpy()
         array([[1, 1, 1, 1, 1]], dtype=int32)
     """
     arr = np.asarray(_values(logits), np.float64)

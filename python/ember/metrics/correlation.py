@@ -29,7 +29,7 @@ def pearson_correlation(y_true: Any, y_pred: Any, axis: int = -1) -> Tensor:
     """Pearson's correlation coefficient of ``y_true`` and ``y_pred`` along ``axis``.
 
     Example:
-        >>> ember.metrics.pearson_correlation([[1.0, 2.0, 3.0]], [[3.0, 2.0, 1.0]]).numpy()
+        >>> ember.metrics.pearson_correlation([[1.0, 2.0, 3.0]], [[3.0, 2.0, 1.0]]).numpy().round(4)
         array([-1.], dtype=float32)
     """
     y_true, y_pred = squeeze_or_expand(as_float32(y_true), as_float32(y_pred))
@@ -47,7 +47,8 @@ def concordance_correlation(y_true: Any, y_pred: Any, axis: int = -1) -> Tensor:
     mean_p)**2 + eps))``).
 
     Example:
-        >>> ember.metrics.concordance_correlation([[1.0, 2.0, 3.0]], [[1.0, 2.0, 3.0]]).numpy()
+        >>> t = [[1.0, 2.0, 3.0]]
+        >>> ember.metrics.concordance_correlation(t, t).numpy().round(4)
         array([1.], dtype=float32)
     """
     y_true, y_pred = squeeze_or_expand(as_float32(y_true), as_float32(y_pred))
@@ -66,7 +67,7 @@ class PearsonCorrelation(_Wrapper):
 
     Example:
         >>> m = ember.metrics.PearsonCorrelation()
-        >>> m.update_state([[1.0, 2.0, 3.0]], [[3.0, 2.0, 1.0]]); float(m.result())
+        >>> m.update_state([[1.0, 2.0, 3.0]], [[3.0, 2.0, 1.0]]); round(float(m.result()), 4)
         -1.0
     """
 
@@ -85,7 +86,7 @@ class ConcordanceCorrelation(_Wrapper):
 
     Example:
         >>> m = ember.metrics.ConcordanceCorrelation()
-        >>> m.update_state([[1.0, 2.0, 3.0]], [[1.0, 2.0, 3.0]]); float(m.result())
+        >>> m.update_state([[1.0, 2.0, 3.0]], [[1.0, 2.0, 3.0]]); round(float(m.result()), 4)
         1.0
     """
 

@@ -54,7 +54,7 @@ def squared_hinge(y_true: Any, y_pred: Any) -> Tensor:
 
     Example:
         >>> ember.metrics.squared_hinge([[0, 1]], [[0.6, 0.4]]).numpy()
-        array([1.3], dtype=float32)
+        array([1.46], dtype=float32)
     """
     y_pred = as_float32(y_pred)
     y_true = _signed_labels(as_float32(y_true))
@@ -98,7 +98,7 @@ class SquaredHinge(_Wrapper):
     Example:
         >>> m = ember.metrics.SquaredHinge()
         >>> m.update_state([[0, 1]], [[0.6, 0.4]]); round(float(m.result()), 4)
-        1.3
+        1.46
     """
 
     _direction = "down"

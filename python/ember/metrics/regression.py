@@ -95,8 +95,8 @@ def mean_squared_logarithmic_error(y_true: Any, y_pred: Any) -> Tensor:
     """``mean((log(max(y_pred, eps) + 1) - log(max(y_true, eps) + 1)) ** 2, axis=-1)``.
 
     Example:
-        >>> float(ember.metrics.mean_squared_logarithmic_error([[0.0]], [[np.e - 1]]).numpy()[0])
-        1.0
+        >>> ember.metrics.mean_squared_logarithmic_error([[0.0]], [[np.e - 1]]).numpy().round(4)
+        array([1.], dtype=float32)
     """
     y_true, y_pred = _pair(y_true, y_pred)
     first = np.log(np.maximum(y_pred, _F32_EPS) + np.float32(1.0))
