@@ -783,7 +783,7 @@ class Variable(Tensor):
         self.grad = None
 
     def __repr__(self) -> str:
-        where = "" if type(self.data) is np.ndarray else f" device={self.device}"
+        where = "" if type(self.data) is np.ndarray else f", device={self.device}"
         return (
             f"<Variable path={self.path}, shape={self.shape}, dtype={self.dtype}, "
             f"trainable={self.trainable}{where}>"
