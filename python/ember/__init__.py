@@ -44,6 +44,7 @@ _LAZY_MODULES = frozenset(
         "ops",
         "optimizers",
         "preprocessing",
+        "random",
         "saving",
         "utils",
     }
@@ -71,6 +72,7 @@ __all__ = [
     "datasets",
     "device",
     "preprocessing",
+    "random",
     "saving",
     "enable_grad",
     "get_num_threads",

@@ -44,7 +44,10 @@ __all__ = [
     "enable_grad",
     "is_grad_enabled",
     "no_grad",
+    "real_numpy_dtype",
+    "standardize_dtype",
     "tensor",
+    "tensor_of",
 ]
 
 
@@ -359,11 +362,26 @@ class Tensor:
         where = "" if type(self.data) is np.ndarray else f", device='{self.device}'"
         return f"Tensor({np.array2string(self.numpy(), separator=', ')}{where}{grad})"
 
+    # Python scalars from tensors, as TensorFlow allows them: int() and float() of a 0-d
+    # tensor, bool() of a one-element tensor, operator.index() of a 0-d integer tensor; other
+    # shapes raise numpy's TypeError (ValueError for bool() of several elements).
     def __float__(self) -> float:
-        return float(self.data)
+        return float(_device.host(self.data))
+
+    def __int__(self) -> int:
+        return int(_device.host(self.data))
+
+    def __index__(self) -> int:
+        data = _device.host(self.data)
+        if data.ndim != 0 or data.dtype.kind not in "iu":
+            raise TypeError(
+                "only integer scalar tensors can be converted to a scalar index; received a "
+                f"tensor of shape {data.shape} and dtype {data.dtype}"
+            )
+        return int(data)
 
     def __bool__(self) -> bool:
-        return bool(self.data)
+        return bool(_device.host(self.data))
 
     def __hash__(self) -> int:
         return id(self)
@@ -592,34 +610,212 @@ def run_backward(root: Tensor, seed: np.ndarray, retain_graph: bool = False) -> 
             fn._released = True
 
 
+_AGGREGATIONS = (None, "none", "mean", "sum", "only_first_replica")
+_SYNCHRONIZATIONS = (None, "none", "on_read", "on_write", "auto")
+_NO_DATA = np.zeros(0, np.float32)
+
+
+def real_numpy_dtype(dtype: Any) -> np.dtype | None:
+    """``dtype`` (a name such as ``"float32"``/``"int32"``/``"bool"``, a numpy dtype or a
+    Python type) as a numpy dtype of real numbers; None stays None. ``"float"`` means float32,
+    as Keras' floatx. Unlike ``standardize_dtype`` it allows float64 (metric accumulators,
+    Variables holding float64 state).
+
+    Example:
+        >>> real_numpy_dtype("int32")
+        dtype('int32')
+    """
+    if dtype is None:
+        return None
+    if dtype in ("float", float):
+        return np.dtype(np.float32)
+    name = getattr(dtype, "name", None)  # a numpy dtype, or another framework's dtype object
+    try:
+        dt = np.dtype(name if isinstance(name, str) and not isinstance(dtype, np.dtype) else dtype)
+    except TypeError:
+        dt = None
+    if dt is None or dt.kind not in "fiub":
+        raise ValueError(
+            f"Invalid dtype: {dtype!r}; expected a float, int, uint or bool dtype such as "
+            "'float32', 'int32' or 'bool'"
+        )
+    return dt
+
+
+def tensor_of(array: Any) -> Tensor:
+    """A Tensor over ``array`` as it is: int, bool and float64 arrays keep their dtype
+    (``Tensor(...)`` converts to float32). Random integers, labels and metric state use it.
+
+    Example:
+        >>> tensor_of(np.arange(3)).dtype
+        dtype('int64')
+    """
+    arr = array if isinstance(array, (np.ndarray, DeviceArray)) else np.asarray(array)
+    if arr.dtype == np.float32 or isinstance(arr, DeviceArray):
+        return Tensor(arr)
+    if arr.dtype.kind not in "fiub":
+        raise TypeError(f"expected real numbers, received dtype {arr.dtype}")
+    out = Tensor(_NO_DATA)
+    out.data = arr
+    return out
+
+
 class Variable(Tensor):
-    """A trainable parameter: a Tensor that requires grad and can be assigned in place.
+    """A state Tensor that can be assigned in place: a layer's weight (trainable ones require
+    gradients), a metric's accumulator, a seed generator's state. As ``keras.Variable``::
+
+        Variable(initializer, shape=None, dtype=None, trainable=True, autocast=True,
+                 aggregation="none", synchronization="auto", name=None)
+
+    ``initializer`` is an array, a number or a Tensor (its values are copied; ``shape`` may be
+    left out), or an initializer (a name such as ``"zeros"`` or an object) called with
+    ``shape``. The dtype is ``dtype`` when given, else float32 for floating-point values and
+    the values' own dtype for int and bool ones. ``assign``, ``assign_add`` and
+    ``assign_sub`` write in place and return the variable. ember's older form
+    ``Variable(value, trainable, name)`` still works.
 
     Example:
         >>> v = ember.Variable(np.zeros((2, 2)), name="kernel")
-        >>> v.assign(np.ones((2, 2))); float(v.numpy().sum())
-        4.0
+        >>> float(v.assign(np.ones((2, 2))).assign_add(1.0).numpy().sum())
+        8.0
+        >>> ember.Variable("ones", shape=(3,), dtype="int32").numpy()
+        array([1, 1, 1], dtype=int32)
     """
 
-    __slots__ = ("name", "trainable", "_layer_trainable")
+    __slots__ = (
+        "name",
+        "path",
+        "trainable",
+        "autocast",
+        "aggregation",
+        "synchronization",
+        "overwrite_with_gradient",
+        "_layer_trainable",
+    )
 
-    def __init__(self, value: Any, trainable: bool = True, name: str = "variable") -> None:
-        super().__init__(_copy(value, "C"))
+    def __init__(
+        self,
+        initializer: Any = None,
+        shape: Any = None,
+        dtype: Any = None,
+        trainable: bool = True,
+        autocast: bool = True,
+        aggregation: str | None = "none",
+        synchronization: str | None = "auto",
+        name: str | None = None,
+        **kwargs: Any,
+    ) -> None:
+        if "value" in kwargs and initializer is None:  # ember 0.1: Variable(value=...)
+            initializer = kwargs.pop("value")
+        layout = kwargs.pop("layout", None)
+        if layout is not None:
+            raise NotImplementedError("Variable: the `layout` argument is not supported")
+        if kwargs:
+            raise ValueError(f"Unrecognized keyword arguments: {kwargs}")
+        if isinstance(shape, bool):  # ember 0.1 positional form Variable(value, trainable, name)
+            trainable, shape = shape, None
+            if isinstance(dtype, str) and name is None and not _is_dtype_name(dtype):
+                name, dtype = dtype, None
+        if name is None:
+            from ember.layers.base import unique_name
+
+            name = unique_name("variable")
+        if not isinstance(name, str) or "/" in name:
+            raise ValueError(
+                "Argument `name` must be a string and cannot contain character `/`. "
+                f"Received: name={name}"
+            )
+        if aggregation not in _AGGREGATIONS:
+            raise ValueError(
+                "Invalid value for argument `aggregation`. Expected one of `None`, `'none'`, "
+                f"`'mean'`, `'sum'`, `'only_first_replica'`. Received: aggregation={aggregation}"
+            )
+        if synchronization not in _SYNCHRONIZATIONS:
+            raise ValueError(
+                "Invalid value for argument `synchronization`. Expected one of `None`, "
+                "`'none'`, `'on_read'`, `'on_write'`, `'auto'`. "
+                f"Received: synchronization={synchronization}"
+            )
+        data = _initial_value(initializer, shape, real_numpy_dtype(dtype), name)
+        super().__init__(data if data.dtype == np.float32 else _NO_DATA)
+        self.data = data
         self.name = name
+        self.path = name
         self.trainable = bool(trainable)
-        self.requires_grad = self.trainable
+        self.autocast = bool(autocast)
+        self.aggregation = aggregation or "none"
+        self.synchronization = synchronization or "none"
+        self.overwrite_with_gradient = False
+        self.requires_grad = self.trainable and data.dtype.kind == "f"
 
-    def assign(self, value: Any) -> None:
-        """Overwrite the values in place (shape must match)."""
-        arr = as_float32(value.data if isinstance(value, Tensor) else value)
+    @property
+    def value(self) -> Tensor:
+        """The current values as a Tensor (sharing this variable's storage)."""
+        return tensor_of(self.data)
+
+    def numpy(self) -> np.ndarray:
+        """A copy of the values (later assignments do not change it), as Keras."""
+        data = self.data
+        return data.copy() if type(data) is np.ndarray else _device.host(data)
+
+    def assign(self, value: Any) -> Variable:
+        """Overwrite the values in place with ``value`` (cast to this variable's dtype; the
+        shape must match). Returns the variable."""
+        arr = value.data if isinstance(value, Tensor) else value
         if isinstance(arr, DeviceArray) and type(self.data) is np.ndarray:
             arr = arr.numpy()
+        if self.data.dtype == np.float32:
+            arr = as_float32(arr)
+        else:
+            arr = np.asarray(_device.host(arr))
         if arr.shape != self.data.shape:
             raise ValueError(
-                f"Variable '{self.name}': cannot assign a value of shape {arr.shape} to a "
-                f"variable of shape {self.data.shape}"
+                f"Variable '{self.name}': the shape of the target variable and the shape of "
+                "the target value in `variable.assign(value)` must match. "
+                f"variable.shape={self.data.shape}, Received: value.shape={arr.shape}"
             )
-        np.copyto(self.data, arr)
+        if type(self.data) is np.ndarray:
+            np.copyto(self.data, arr, casting="unsafe")
+        else:
+            np.copyto(self.data, arr)
+        return self
+
+    def assign_add(self, value: Any) -> Variable:
+        """``self += value`` in place (``value`` broadcasts to the variable's shape). Returns
+        the variable."""
+        return self.assign(self._combined(value, np.add))
+
+    def assign_sub(self, value: Any) -> Variable:
+        """``self -= value`` in place. Returns the variable."""
+        return self.assign(self._combined(value, np.subtract))
+
+    def _combined(self, value: Any, op: Any) -> Any:
+        arr = value.data if isinstance(value, Tensor) else value
+        data = self.data
+        if type(data) is not np.ndarray:  # on a device: float32 arithmetic there
+            return op(data, _device.to(as_float32(arr), _device.of(data)))
+        arr = _device.host(arr) if isinstance(arr, DeviceArray) else np.asarray(arr)
+        if data.dtype.kind == "f":
+            arr = arr.astype(data.dtype, copy=False)
+        return op(data, arr)
+
+    def __bool__(self) -> bool:
+        raise TypeError("A Keras Variable cannot be used as a boolean.")
+
+    def __int__(self) -> int:
+        self._check_scalar()
+        return int(self.data)
+
+    def __float__(self) -> float:
+        self._check_scalar()
+        return float(_device.host(self.data))
+
+    def _check_scalar(self) -> None:
+        if self.data.ndim > 0:
+            raise TypeError(
+                "Only scalar arrays can be converted to Python scalars. "
+                f"Got: shape={self.data.shape}"
+            )
 
     def _move_to(self, target: str) -> None:
         """Move the storage to ``target`` in place (``Model.to``): the Variable object, which
@@ -628,8 +824,87 @@ class Variable(Tensor):
         self.grad = None
 
     def __repr__(self) -> str:
-        where = "" if type(self.data) is np.ndarray else f" device={self.device}"
-        return f"<Variable '{self.name}' shape={self.shape} trainable={self.trainable}{where}>"
+        where = "" if type(self.data) is np.ndarray else f", device={self.device}"
+        return (
+            f"<Variable path={self.path}, shape={self.shape}, dtype={self.dtype}, "
+            f"trainable={self.trainable}{where}>"
+        )
+
+
+def _is_dtype_name(text: str) -> bool:
+    try:
+        real_numpy_dtype(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _initial_value(initializer: Any, shape: Any, dtype: np.dtype | None, name: str) -> Any:
+    """The C-contiguous array a new Variable starts from (a copy of given values)."""
+    if isinstance(initializer, str) or (
+        callable(initializer) and not isinstance(initializer, (Tensor, np.ndarray, DeviceArray))
+    ):
+        from ember import initializers
+
+        init = initializers.get(initializer)
+        if shape is None:
+            raise ValueError(
+                "When creating a Variable from an initializer, the `shape` argument should be "
+                f"specified. Received: initializer={initializer} and shape={shape}"
+            )
+        shape = _standardize_shape(shape, name)
+        dt = dtype or np.dtype(np.float32)
+        values = init(shape, dtype=dt.name)
+        values = values.data if isinstance(values, Tensor) else values
+        return np.array(_device.host(values), dtype=dt, copy=True, order="C")
+    if initializer is None:
+        raise ValueError(
+            f"Variable '{name}': expected an initial value (an array, a number or a Tensor) or "
+            "an initializer with a `shape`, received initializer=None"
+        )
+    values = initializer.data if isinstance(initializer, Tensor) else initializer
+    if isinstance(values, DeviceArray):
+        if dtype not in (None, np.float32):
+            raise NotImplementedError(f"Variable '{name}': device variables are float32")
+        out = _copy(values, "C")
+    else:
+        arr = np.asarray(values)
+        if arr.dtype.kind not in "fiub":
+            raise TypeError(f"Variable '{name}': expected real numbers, received dtype {arr.dtype}")
+        if dtype is None:
+            if arr.dtype.kind == "f":
+                dtype = np.dtype(np.float32)  # ember computes in float32
+            elif arr.dtype == np.int64 and not isinstance(values, np.ndarray):
+                dtype = np.dtype(np.int32)  # a Python int, as Keras
+            else:
+                dtype = arr.dtype
+        out = np.array(arr, dtype=dtype, copy=True, order="C")
+    if shape is not None and tuple(out.shape) != _standardize_shape(shape, name):
+        raise ValueError(
+            f"Variable '{name}': the initial value has shape {tuple(out.shape)} but "
+            f"shape={tuple(shape)} was given"
+        )
+    return out
+
+
+def _standardize_shape(shape: Any, name: str) -> tuple[int, ...]:
+    if isinstance(shape, int):
+        shape = (shape,)
+    try:
+        dims = tuple(shape)
+    except TypeError:
+        raise ValueError(
+            f"Variable '{name}': expected `shape` to be a tuple of ints, received {shape!r}"
+        ) from None
+    if any(d is None for d in dims):
+        raise ValueError(
+            "Shapes used to initialize variables must be fully-defined (no `None` "
+            f"dimensions). Received: shape={dims} for variable path='{name}'"
+        )
+    out = tuple(int(d) for d in dims)
+    if any(d < 0 for d in out):
+        raise ValueError(f"Variable '{name}': negative dimension in shape={out}")
+    return out
 
 
 def tensor(data: Any, requires_grad: bool = False, dtype: Any = None) -> Tensor:

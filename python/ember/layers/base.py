@@ -26,12 +26,13 @@ from typing import Any
 import numpy as np
 
 from ember import initializers as initializers_module
-from ember.autograd import Tensor, Variable, numpy_dtype, standardize_dtype
+from ember.autograd import Tensor, Variable, numpy_dtype, real_numpy_dtype, standardize_dtype
 from ember.layers.input_spec import InputSpec, assert_input_compatibility
 from ember.layers.node import Node, SymbolicTensor, flatten, is_symbolic, map_structure
 from ember.saving import object_registration
 
 _name_counts: dict[str, int] = {}
+_KERAS_POSITIONAL = ("shape", "initializer", "dtype")  # add_weight's positional arguments
 _creation = itertools.count()  # orders layers of equal depth in a functional model, as Keras
 
 
@@ -159,35 +160,112 @@ class Layer:
     # ------------------------------------------------------------------ weights
     def add_weight(
         self,
-        name: str | None = None,
+        *args: Any,
         shape: Any = None,
-        initializer: Any = "glorot_uniform",
-        trainable: bool = True,
+        initializer: Any = None,
         dtype: Any = None,
+        trainable: bool = True,
+        autocast: bool = True,
         regularizer: Any = None,
         constraint: Any = None,
-        **kwargs: Any,
+        aggregation: str | None = "none",
+        overwrite_with_gradient: bool = False,
+        name: str | None = None,
     ) -> Variable:
-        """Create a Variable owned by this layer.
+        """Create a Variable owned by this layer, with Keras 3's keywords: ``shape`` (default
+        ``()``), ``initializer`` (default ``"glorot_uniform"`` for float weights, ``"zeros"``
+        for int and bool ones), ``dtype`` (default float32), ``trainable``, ``name``, ...
+        Keras' positional form ``add_weight(shape, initializer, dtype)`` works, and so does
+        ember's own ``add_weight("kernel", shape, initializer)`` (a name first).
 
         Example:
-            >>> layer = ember.layers.Layer()
-            >>> layer.add_weight(name="w", shape=(2,), initializer="zeros").shape
-            (2,)
+            >>> layer = ember.layers.Layer(name="scale")
+            >>> w = layer.add_weight(shape=(2,), initializer="zeros", name="w")
+            >>> w.shape, w.path
+            ((2,), 'scale/w')
         """
+        if args:
+            # ember's own form puts the name first: (name, shape, initializer, trainable);
+            # Keras' is (shape, initializer, dtype).
+            legacy = isinstance(args[0], str)
+            order = ("name", "shape", "initializer", "trainable") if legacy else _KERAS_POSITIONAL
+            if len(args) > len(order):
+                raise TypeError(
+                    f"add_weight() takes at most {len(order)} positional arguments but "
+                    f"{len(args)} were given."
+                )
+            keywords = {"name": name, "shape": shape, "initializer": initializer, "dtype": dtype}
+            for key in order[: len(args)]:
+                if keywords.get(key) is not None:
+                    raise ValueError(
+                        f"`{key}` was passed both positionally and as a keyword argument."
+                    )
+            given = dict(zip(order, args))
+            name = given.get("name", name)
+            shape = given.get("shape", shape)
+            initializer = given.get("initializer", initializer)
+            dtype = given.get("dtype", dtype)
+            trainable = given.get("trainable", trainable)
         if regularizer is not None or constraint is not None:
             raise NotImplementedError(
                 f"{self.name}: weight regularizers and constraints are not supported yet"
             )
-        if shape is None:
-            raise ValueError(f"{self.name}: add_weight needs a shape")
-        shape = tuple(int(s) for s in shape)
-        init = initializers_module.get(initializer if initializer is not None else "zeros")
-        value = init(shape)
-        w = Variable(value, trainable=trainable, name=name or f"variable_{len(self._own_weights)}")
-        w.requires_grad = trainable and self._trainable
+        if not isinstance(overwrite_with_gradient, bool):
+            raise TypeError(
+                f"`overwrite_with_gradient` must be a boolean. Received: {overwrite_with_gradient}"
+            )
+        if overwrite_with_gradient:
+            raise NotImplementedError(
+                f"{self.name}: add_weight(overwrite_with_gradient=True) is not supported"
+            )
+        shape = () if shape is None else shape
+        if isinstance(shape, int):
+            shape = (shape,)
+        dtype = real_numpy_dtype(dtype) if dtype is not None else np.dtype(np.float32)
+        if initializer is None:
+            initializer = "glorot_uniform" if dtype.kind == "f" else "zeros"
+        init = initializers_module.get(initializer)
+        w = Variable(
+            init,
+            shape=shape,
+            dtype=dtype,
+            trainable=trainable,
+            autocast=autocast,
+            aggregation=aggregation,
+            name=name,
+        )
+        w.path = f"{self.name}/{w.name}"
+        w.requires_grad = w.trainable and self._trainable and dtype.kind == "f"
         self._own_weights.append(w)
         return w
+
+    def add_variable(
+        self,
+        shape: Any,
+        initializer: Any,
+        dtype: Any = None,
+        trainable: bool = True,
+        autocast: bool = True,
+        regularizer: Any = None,
+        constraint: Any = None,
+        name: str | None = None,
+    ) -> Variable:
+        """``add_weight`` with ``shape`` and ``initializer`` required, as Keras.
+
+        Example:
+            >>> ember.layers.Layer().add_variable((3,), "ones").numpy()
+            array([1., 1., 1.], dtype=float32)
+        """
+        return self.add_weight(
+            shape=shape,
+            initializer=initializer,
+            dtype=dtype,
+            trainable=trainable,
+            autocast=autocast,
+            regularizer=regularizer,
+            constraint=constraint,
+            name=name,
+        )
 
     @property
     def weights(self) -> list[Variable]:

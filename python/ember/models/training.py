@@ -298,11 +298,11 @@ class Trainer:
             total = scaled if total is None else math_ops.add(total, scaled)
         assert total is not None
         self._loss_tracker.update_state(device_module.host(total.data), sample_weight=batch)
-        for out, yt, yp, sw in zip(outputs, targets, preds, weights):
+        for out, yt, yp in zip(outputs, targets, preds):
             if out.metrics:
                 pred = device_module.host(yp.data)  # metrics are computed on the host
                 for m in out.metrics:
-                    m.update_state(yt, pred, sample_weight=sw)
+                    m.update_state(yt, pred)  # as Keras: only weighted_metrics see weights
         return total, self._logs()
 
     def _logs(self) -> dict:
@@ -312,7 +312,11 @@ class Trainer:
             if len(outputs) > 1 and out.loss is not None:
                 logs[f"{out.name}_loss"] = float(out.loss_tracker.result())
             for m in out.metrics or []:
-                logs[self._metric_key(out, m)] = float(m.result())
+                result = m.result()
+                if isinstance(result, dict):  # a metric with several values logs each
+                    logs.update({k: metrics_module.log_value(v) for k, v in result.items()})
+                else:
+                    logs[self._metric_key(out, m)] = metrics_module.log_value(result)
         return logs
 
     def train_step(self, x: Any, y: Any, sample_weight: Any = None) -> dict:
@@ -502,7 +506,7 @@ class Trainer:
             cbs.on_test_batch_end(step, logs)
             if self.stop_evaluating:
                 break
-        logs = pythonify_logs(self._logs() if self._loss_tracker.count else logs)
+        logs = pythonify_logs(self._logs() if float(self._loss_tracker.count) else logs)
         cbs.on_test_end(logs)
         return logs
 

@@ -13,11 +13,13 @@ import sys
 import time
 from typing import Any
 
+import numpy as np
+
 _WIDTH = 20
 
 
 def _fmt_value(v: Any) -> str:
-    v = float(v)
+    v = float(np.mean(v))  # an array-valued metric (per class, per threshold): its mean
     return f"{v:.4f}" if abs(v) >= 1e-3 or v == 0 else f"{v:.4e}"
 
 
