@@ -1,5 +1,5 @@
 """Layers with Keras' names, signatures and defaults, grouped by family:
-core, convolutional, pooling, normalization, merge.
+core, convolutional, pooling, normalization, merge, recurrent (RNN and its cells), wrappers.
 
 Example:
     >>> from ember import layers
@@ -67,7 +67,8 @@ from ember.layers.pooling import (
     MaxPooling1D,
     MaxPooling2D,
 )
-from ember.layers.recurrent import GRU, LSTM, SimpleRNN
+from ember.layers.recurrent import GRU, LSTM, RNN, SimpleRNN
+from ember.layers.rnn_cells import GRUCell, LSTMCell, SimpleRNNCell, StackedRNNCells
 from ember.layers.wrappers import Bidirectional, TimeDistributed
 from ember.saving.serialization_lib import deserialize_layer as _deserialize_layer
 from ember.saving.serialization_lib import serialize_keras_object as _serialize_keras_object
@@ -126,6 +127,7 @@ __all__ = [
     "Embedding",
     "Flatten",
     "GRU",
+    "GRUCell",
     "GlobalAveragePooling1D",
     "GlobalAveragePooling2D",
     "GlobalAvgPool1D",
@@ -137,6 +139,7 @@ __all__ = [
     "Input",
     "InputLayer",
     "LSTM",
+    "LSTMCell",
     "Layer",
     "LeakyReLU",
     "Masking",
@@ -147,13 +150,16 @@ __all__ = [
     "Maximum",
     "Minimum",
     "Multiply",
+    "RNN",
     "Permute",
     "ReLU",
     "RepeatVector",
     "Rescaling",
     "Reshape",
     "SimpleRNN",
+    "SimpleRNNCell",
     "Softmax",
+    "StackedRNNCells",
     "Subtract",
     "TimeDistributed",
     "UpSampling2D",

@@ -11,8 +11,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
-
 from ember.autograd import Tensor
 from ember.layers.base import Layer
 from ember.layers.core import incompatible
@@ -25,13 +23,6 @@ MERGE_MODES = ("concat", "sum", "mul", "ave", None)
 
 def _reverse_time(t: Tensor) -> Tensor:
     return math_ops.getitem(t, (slice(None), slice(None, None, -1)))
-
-
-def _step_weights(mask: Any) -> np.ndarray:
-    """A (batch, time, 1) float array: 1 at real steps, 0 at masked ones."""
-    mask = mask[0] if isinstance(mask, list) else mask
-    values = mask.numpy() if isinstance(mask, Tensor) else mask
-    return np.asarray(values, np.float32)[..., None]
 
 
 class Bidirectional(Layer):
@@ -47,12 +38,12 @@ class Bidirectional(Layer):
         backward_layer: Layer | None = None,
         **kwargs: Any,
     ) -> None:
-        from ember.layers.recurrent import _RNN
+        from ember.layers.recurrent import RNN
 
-        if not isinstance(layer, _RNN):
+        if not isinstance(layer, RNN):
             raise ValueError(
                 "Please initialize `Bidirectional` layer with a recurrent layer "
-                f"(SimpleRNN, LSTM or GRU). Received: {layer!r}"
+                f"(RNN, SimpleRNN, LSTM or GRU). Received: {layer!r}"
             )
         if merge_mode not in MERGE_MODES:
             raise ValueError(
@@ -71,6 +62,9 @@ class Bidirectional(Layer):
                 "Forward layer and backward layer should have different `go_backwards` value."
             )
         self.backward_layer = backward_layer
+        # As Keras: when returning sequences, masked steps output zeros in both directions.
+        for half in (self.forward_layer, self.backward_layer):
+            half.zero_output_for_mask = half.return_sequences
         self.merge_mode = merge_mode
         self.return_sequences = layer.return_sequences
         self.return_state = layer.return_state
@@ -119,11 +113,6 @@ class Bidirectional(Layer):
             backward, *b_states = backward
         if self.return_sequences:
             backward = _reverse_time(backward)
-            if mask is not None:
-                # Keras sets zero_output_for_mask on both halves: masked steps output zeros.
-                keep = _step_weights(mask)
-                forward = math_ops.multiply(forward, keep)
-                backward = math_ops.multiply(backward, keep)
         merged = self._merge(forward, backward)
         if self.return_state:
             outputs = merged if isinstance(merged, list) else [merged]
