@@ -597,7 +597,7 @@ class StackedRNNCells(Layer):
         >>> cells = [ember.layers.LSTMCell(8), ember.layers.GRUCell(4)]
         >>> rnn = ember.layers.RNN(ember.layers.StackedRNNCells(cells))
         >>> rnn(np.ones((2, 5, 3))).shape, rnn.cell.state_size
-        ((2, 4), [[8, 8], 8])
+        ((2, 4), [[8, 8], 4])
     """
 
     def __init__(self, cells: list[Any], **kwargs: Any) -> None:

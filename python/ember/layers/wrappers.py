@@ -16,6 +16,7 @@ from ember.layers.base import Layer
 from ember.layers.core import incompatible
 from ember.ops import math as math_ops
 from ember.ops import merge as merge_ops
+from ember.saving.object_registration import CustomObjectScope
 from ember.saving.serialization_lib import deserialize_layer, serialize_layer
 
 MERGE_MODES = ("concat", "sum", "mul", "ave", None)
@@ -23,6 +24,19 @@ MERGE_MODES = ("concat", "sum", "mul", "ave", None)
 
 def _reverse_time(t: Tensor) -> Tensor:
     return math_ops.getitem(t, (slice(None), slice(None, None, -1)))
+
+
+def _cell_classes(layer: Layer) -> dict[str, type]:
+    """The classes of an RNN's cell and of the cells stacked in it, by class name."""
+    found: dict[str, type] = {}
+    todo = [getattr(layer, "cell", None)]
+    while todo:
+        cell = todo.pop()
+        if cell is None:
+            continue
+        found[type(cell).__name__] = type(cell)
+        todo.extend(getattr(cell, "cells", None) or [])
+    return found
 
 
 class Bidirectional(Layer):
@@ -53,11 +67,16 @@ class Bidirectional(Layer):
         super().__init__(**kwargs)
         config = layer.get_config()
         config["name"] = f"forward_{layer.name}"
-        self.forward_layer = type(layer).from_config(config)
-        if backward_layer is None:
-            back = dict(config, name=f"backward_{layer.name}", go_backwards=not layer.go_backwards)
-            backward_layer = type(layer).from_config(back)
-        elif backward_layer.go_backwards == layer.go_backwards:
+        # The copies are made from the config, where the layer's own cell classes (a user's
+        # cell in RNN(cell)) resolve as the layer's class itself does: by the objects in hand.
+        with CustomObjectScope(_cell_classes(layer)):
+            self.forward_layer = type(layer).from_config(config)
+            if backward_layer is None:
+                back = dict(
+                    config, name=f"backward_{layer.name}", go_backwards=not layer.go_backwards
+                )
+                backward_layer = type(layer).from_config(back)
+        if backward_layer.go_backwards == layer.go_backwards:
             raise ValueError(
                 "Forward layer and backward layer should have different `go_backwards` value."
             )
