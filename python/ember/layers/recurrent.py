@@ -152,19 +152,29 @@ class RNN(Layer):
         self._flat_shapes = False
 
     # ------------------------------------------------------------------ cells
-    def _cells(self) -> list[Any]:
-        """The cells run one after the other over the whole sequence: a StackedRNNCells is
-        taken apart (its cells are causal, so cell by cell over the sequence equals step by
-        step through the stack); any other cell runs as one."""
+    def _plan(self) -> tuple[list[Any], bool, Any]:
+        """(the cells run one after the other over the whole sequence, whether they come
+        from a stack, the cell itself when it is one fused built-in cell starting from zeros
+        — the short path — else None). A StackedRNNCells is taken apart: its cells are
+        causal, so cell by cell over the sequence equals step by step through the stack.
+        Cached per cell object."""
+        cached = self.__dict__.get("_plan_cache")
         cell = self.cell
+        if cached is not None and cached[0] is cell:
+            return cached[1]
         if isinstance(cell, StackedRNNCells) and type(cell).call is StackedRNNCells.call:
-            return list(cell.cells)
-        return [cell]
+            plan = (list(cell.cells), True, None)
+        else:
+            plain = runs_fused(cell) and zero_initial_state(cell)
+            plan = ([cell], False, cell if plain else None)
+        self.__dict__["_plan_cache"] = (cell, plan)
+        return plan
+
+    def _cells(self) -> list[Any]:
+        return self._plan()[0]
 
     def _stacked(self) -> bool:
-        return len(self._cells()) > 1 or (
-            isinstance(self.cell, StackedRNNCells) and type(self.cell).call is StackedRNNCells.call
-        )
+        return self._plan()[1]
 
     def _default_group(self, cell: Any, batch: int | None) -> tuple[list[Any], bool]:
         """A cell's initial states when none are given, and whether a stack reports them as
@@ -328,6 +338,19 @@ class RNN(Layer):
         mask: Any = None,
         training: bool | None = None,
     ) -> Any:
+        plain = self._plan()[2]
+        if (
+            plain is not None
+            and mask is None
+            and initial_state is None
+            and not self.stateful
+            and not (training and (plain.dropout or plain.recurrent_dropout))
+        ):
+            shape = inputs.shape
+            if len(shape) == 3 and shape[1] and shape[2] == plain.kernel.shape[0]:
+                seq, *final = plain._run_plain(inputs, self.go_backwards)
+                out = seq if self.return_sequences else final[0]
+                return [out, *final] if self.return_state else out
         self._check_input_compatible(tuple(inputs.shape))
         if isinstance(mask, (list, tuple)):
             mask = mask[0]

@@ -138,6 +138,7 @@ class _BuiltinCell(Layer):
         self._seeds = np.random.default_rng(seed) if seed is not None else None
         self._dropout_mask: Tensor | None = None
         self._recurrent_dropout_mask: Tensor | None = None
+        self._zero_states = [None] * self._states  # None: the kernels start from zeros
         self.output_size = self.units
         self.kernel: Tensor | None = None
         self.recurrent_kernel: Tensor | None = None
@@ -244,6 +245,11 @@ class _BuiltinCell(Layer):
 
     def _kernel_run(self, x, states, mask, rec_mask, go_backwards) -> tuple[Tensor, ...]:
         raise NotImplementedError  # pragma: no cover
+
+    def _run_plain(self, x: Tensor, go_backwards: bool) -> tuple[Tensor, ...]:
+        """``_run_sequence`` from zero states, without mask or dropout (the common case,
+        kept short: per-layer Python time matters for small batches)."""
+        return self._kernel_run(x, self._zero_states, None, None, go_backwards)
 
     def _step(self, inputs: Any, states: Any, training: bool | None) -> tuple[Tensor, list]:
         """One step as a sequence of length one through the fused kernel."""
