@@ -454,6 +454,22 @@ def test_user_cell_path_passes_ember_gradcheck():
     check_gradients(lambda t: rnn(t, mask=MASK[:2, :4]), [x], params=rnn.trainable_weights)
 
 
+def test_step_ops_forward_and_gradients():
+    ops = ember.ops.recurrent
+    x = data(2, 4, 3, seed=13)
+    steps = ops.time_steps(ember.tensor(x))
+    assert len(steps) == 4 and all(s.data.flags["C_CONTIGUOUS"] for s in steps)
+    np.testing.assert_array_equal(ops.stack_steps(list(steps)).numpy(), x)
+    keep = np.array([True, False])
+    check_gradients(lambda t: ops.stack_steps(list(ops.time_steps(t))[::-1]), [x])
+    check_gradients(lambda t: ops.stack_steps(list(ops.time_steps(t))[1:3]), [x])
+    check_gradients(lambda a, b: ops.where_rows(keep, a * 2.0, b * b), [x[:, 0], x[:, 1]])
+    with pytest.raises(ValueError, match="expected keep of shape"):
+        ops.where_rows(np.ones(3, bool), x[:, 0], x[:, 1])
+    with pytest.raises(ValueError, match="expected \\(batch, time, ...\\)"):
+        ops.time_steps(x[:, 0])
+
+
 def test_a_plain_object_cell_works():
     class Doubler:
         state_size = 3

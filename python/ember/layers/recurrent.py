@@ -395,7 +395,7 @@ class RNN(Layer):
         sequence, and every later one, is in processing order, so the later cells run
         forwards over it with the mask in processing order."""
         back = self.go_backwards
-        pmask = None if mask is None else (mask[:, ::-1] if back else mask)
+        pmask = None if mask is None else np.ascontiguousarray(mask[:, ::-1] if back else mask)
         finals: list[list[Tensor]] = []
         output: Tensor | None = None
         last_index = len(cells) - 1
