@@ -562,6 +562,50 @@ def test_layers_expose_their_cell_and_keras_config_keys():
     )
 
 
+KERAS_ARGUMENTS = {  # the positional order of __init__ in Keras 3.15 (after self)
+    "SimpleRNNCell": "units activation use_bias kernel_initializer recurrent_initializer "
+    "bias_initializer kernel_regularizer recurrent_regularizer bias_regularizer "
+    "kernel_constraint recurrent_constraint bias_constraint dropout recurrent_dropout seed",
+    "LSTMCell": "units activation recurrent_activation use_bias kernel_initializer "
+    "recurrent_initializer bias_initializer unit_forget_bias kernel_regularizer "
+    "recurrent_regularizer bias_regularizer kernel_constraint recurrent_constraint "
+    "bias_constraint dropout recurrent_dropout seed",
+    "GRUCell": "units activation recurrent_activation use_bias kernel_initializer "
+    "recurrent_initializer bias_initializer kernel_regularizer recurrent_regularizer "
+    "bias_regularizer kernel_constraint recurrent_constraint bias_constraint dropout "
+    "recurrent_dropout reset_after seed",
+    "SimpleRNN": "units activation use_bias kernel_initializer recurrent_initializer "
+    "bias_initializer kernel_regularizer recurrent_regularizer bias_regularizer "
+    "activity_regularizer kernel_constraint recurrent_constraint bias_constraint dropout "
+    "recurrent_dropout return_sequences return_state go_backwards stateful unroll seed",
+    "LSTM": "units activation recurrent_activation use_bias kernel_initializer "
+    "recurrent_initializer bias_initializer unit_forget_bias kernel_regularizer "
+    "recurrent_regularizer bias_regularizer activity_regularizer kernel_constraint "
+    "recurrent_constraint bias_constraint dropout recurrent_dropout seed return_sequences "
+    "return_state go_backwards stateful unroll",
+    "GRU": "units activation recurrent_activation use_bias kernel_initializer "
+    "recurrent_initializer bias_initializer kernel_regularizer recurrent_regularizer "
+    "bias_regularizer activity_regularizer kernel_constraint recurrent_constraint "
+    "bias_constraint dropout recurrent_dropout seed return_sequences return_state "
+    "go_backwards stateful unroll reset_after",
+    "RNN": "cell return_sequences return_state go_backwards stateful unroll zero_output_for_mask",
+    "StackedRNNCells": "cells",
+}
+
+
+@pytest.mark.parametrize("name", sorted(KERAS_ARGUMENTS))
+def test_constructor_arguments_in_keras_order(name):
+    import inspect
+
+    params = inspect.signature(getattr(layers, name).__init__).parameters
+    positional = [
+        p.name
+        for p in params.values()
+        if p.name != "self" and p.kind is inspect.Parameter.POSITIONAL_OR_KEYWORD
+    ]
+    assert positional == KERAS_ARGUMENTS[name].split()
+
+
 def test_cells_build_and_config_round_trip():
     for cell in (
         layers.LSTMCell(3, unit_forget_bias=False, recurrent_activation="hard_sigmoid"),
