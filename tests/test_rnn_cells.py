@@ -732,6 +732,8 @@ def test_bad_cells_and_inputs_name_what_is_wrong():
         layers.RNN([layers.LSTMCell(2), layers.LSTMCell(2)])(
             data(2, 4, 3), initial_state=[np.zeros((2, 2))] * 3
         )
+    with pytest.raises(NotImplementedError, match="nested inputs"):
+        layers.RNN(Minimal(2))((data(2, 4, 3), data(2, 4, 3)))
     cell = layers.LSTMCell(3)
     with pytest.raises(ValueError, match="expects 2 state"):
         cell(data(2, 3), [np.zeros((2, 3))])

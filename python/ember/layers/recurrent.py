@@ -210,8 +210,19 @@ class RNN(Layer):
         return groups if self._stacked() else groups[0]
 
     # ------------------------------------------------------------------ build
+    def _nested_inputs(self) -> NotImplementedError:
+        return NotImplementedError(
+            f"{self.name}: nested inputs (a list, tuple or dict of sequences) are not "
+            "supported; pass one (batch, time, features) tensor"
+        )
+
     def build(self, input_shape: Any) -> None:
-        shape = self._sequence_shape(input_shape)
+        if isinstance(input_shape, dict) or (
+            isinstance(input_shape, (list, tuple))
+            and any(isinstance(s, (list, tuple, dict)) for s in input_shape)
+        ):
+            raise self._nested_inputs()
+        shape = tuple(input_shape)
         if len(shape) < 3:
             raise incompatible(self, f"expected ndim=3, found ndim={len(shape)}", shape)
         step = (shape[0], *shape[2:])
@@ -351,6 +362,8 @@ class RNN(Layer):
                 seq, *final = plain._run_plain(inputs, self.go_backwards)
                 out = seq if self.return_sequences else final[0]
                 return [out, *final] if self.return_state else out
+        if not isinstance(inputs, Tensor):
+            raise self._nested_inputs()
         self._check_input_compatible(tuple(inputs.shape))
         if isinstance(mask, (list, tuple)):
             mask = mask[0]
