@@ -1,5 +1,5 @@
 """Layers with Keras' names, signatures and defaults, grouped by family:
-core, convolutional, pooling, normalization, merge.
+core, convolutional, pooling, normalization, merge, recurrent (RNN and its cells), wrappers.
 
 Example:
     >>> from ember import layers
@@ -68,7 +68,8 @@ from ember.layers.pooling import (
     MaxPooling1D,
     MaxPooling2D,
 )
-from ember.layers.recurrent import GRU, LSTM, SimpleRNN
+from ember.layers.recurrent import GRU, LSTM, RNN, SimpleRNN
+from ember.layers.rnn_cells import GRUCell, LSTMCell, SimpleRNNCell, StackedRNNCells
 from ember.layers.wrappers import Bidirectional, TimeDistributed
 from ember.saving.serialization_lib import deserialize_layer as _deserialize_layer
 from ember.saving.serialization_lib import serialize_keras_object as _serialize_keras_object
@@ -127,6 +128,7 @@ __all__ = [
     "Embedding",
     "Flatten",
     "GRU",
+    "GRUCell",
     "GlobalAveragePooling1D",
     "GlobalAveragePooling2D",
     "GlobalAvgPool1D",
@@ -139,6 +141,7 @@ __all__ = [
     "InputLayer",
     "InputSpec",
     "LSTM",
+    "LSTMCell",
     "Layer",
     "LeakyReLU",
     "Masking",
@@ -149,13 +152,16 @@ __all__ = [
     "Maximum",
     "Minimum",
     "Multiply",
+    "RNN",
     "Permute",
     "ReLU",
     "RepeatVector",
     "Rescaling",
     "Reshape",
     "SimpleRNN",
+    "SimpleRNNCell",
     "Softmax",
+    "StackedRNNCells",
     "Subtract",
     "TimeDistributed",
     "UpSampling2D",

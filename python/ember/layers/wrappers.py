@@ -11,13 +11,12 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
-
 from ember.autograd import Tensor
 from ember.layers.base import Layer
 from ember.layers.input_spec import InputSpec
 from ember.ops import math as math_ops
 from ember.ops import merge as merge_ops
+from ember.saving.object_registration import CustomObjectScope
 from ember.saving.serialization_lib import deserialize_layer, serialize_layer
 
 MERGE_MODES = ("concat", "sum", "mul", "ave", None)
@@ -27,11 +26,17 @@ def _reverse_time(t: Tensor) -> Tensor:
     return math_ops.getitem(t, (slice(None), slice(None, None, -1)))
 
 
-def _step_weights(mask: Any) -> np.ndarray:
-    """A (batch, time, 1) float array: 1 at real steps, 0 at masked ones."""
-    mask = mask[0] if isinstance(mask, list) else mask
-    values = mask.numpy() if isinstance(mask, Tensor) else mask
-    return np.asarray(values, np.float32)[..., None]
+def _cell_classes(layer: Layer) -> dict[str, type]:
+    """The classes of an RNN's cell and of the cells stacked in it, by class name."""
+    found: dict[str, type] = {}
+    todo = [getattr(layer, "cell", None)]
+    while todo:
+        cell = todo.pop()
+        if cell is None:
+            continue
+        found[type(cell).__name__] = type(cell)
+        todo.extend(getattr(cell, "cells", None) or [])
+    return found
 
 
 class Bidirectional(Layer):
@@ -47,12 +52,12 @@ class Bidirectional(Layer):
         backward_layer: Layer | None = None,
         **kwargs: Any,
     ) -> None:
-        from ember.layers.recurrent import _RNN
+        from ember.layers.recurrent import RNN
 
-        if not isinstance(layer, _RNN):
+        if not isinstance(layer, RNN):
             raise ValueError(
                 "Please initialize `Bidirectional` layer with a recurrent layer "
-                f"(SimpleRNN, LSTM or GRU). Received: {layer!r}"
+                f"(RNN, SimpleRNN, LSTM or GRU). Received: {layer!r}"
             )
         if merge_mode not in MERGE_MODES:
             raise ValueError(
@@ -62,15 +67,23 @@ class Bidirectional(Layer):
         super().__init__(**kwargs)
         config = layer.get_config()
         config["name"] = f"forward_{layer.name}"
-        self.forward_layer = type(layer).from_config(config)
-        if backward_layer is None:
-            back = dict(config, name=f"backward_{layer.name}", go_backwards=not layer.go_backwards)
-            backward_layer = type(layer).from_config(back)
-        elif backward_layer.go_backwards == layer.go_backwards:
+        # The copies are made from the config, where the layer's own cell classes (a user's
+        # cell in RNN(cell)) resolve as the layer's class itself does: by the objects in hand.
+        with CustomObjectScope(_cell_classes(layer)):
+            self.forward_layer = type(layer).from_config(config)
+            if backward_layer is None:
+                back = dict(
+                    config, name=f"backward_{layer.name}", go_backwards=not layer.go_backwards
+                )
+                backward_layer = type(layer).from_config(back)
+        if backward_layer.go_backwards == layer.go_backwards:
             raise ValueError(
                 "Forward layer and backward layer should have different `go_backwards` value."
             )
         self.backward_layer = backward_layer
+        # As Keras: when returning sequences, masked steps output zeros in both directions.
+        for half in (self.forward_layer, self.backward_layer):
+            half.zero_output_for_mask = half.return_sequences
         self.merge_mode = merge_mode
         self.return_sequences = layer.return_sequences
         self.return_state = layer.return_state
@@ -124,11 +137,6 @@ class Bidirectional(Layer):
             backward, *b_states = backward
         if self.return_sequences:
             backward = _reverse_time(backward)
-            if mask is not None:
-                # Keras sets zero_output_for_mask on both halves: masked steps output zeros.
-                keep = _step_weights(mask)
-                forward = math_ops.multiply(forward, keep)
-                backward = math_ops.multiply(backward, keep)
         merged = self._merge(forward, backward)
         if self.return_state:
             outputs = merged if isinstance(merged, list) else [merged]

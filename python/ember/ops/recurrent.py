@@ -222,3 +222,91 @@ def simple_rnn(
         activation=activation,
         go_backwards=go_backwards,
     )
+
+
+# ---------------------------------------------------------------------- per-step helpers
+# What ``layers.RNN`` needs to run a user's cell one step at a time (the documented exception
+# to "no Python per time step"): the sequence cut into steps, the step outputs stacked back,
+# and a masked step's carry (``where``) — each one op, whatever the sequence length.
+
+
+class TimeSteps(Function):
+    """(batch, time, ...) -> ``time`` tensors (batch, ...), each a contiguous copy."""
+
+    def forward(self, x):
+        self.shape, self.dtype = x.shape, x.dtype
+        return tuple(np.ascontiguousarray(x[:, t]) for t in range(x.shape[1]))
+
+    def backward(self, *grads):
+        out = np.zeros(self.shape, self.dtype)
+        for t, g in enumerate(grads):
+            if g is not None:
+                out[:, t] = g
+        return (out,)
+
+
+class StackSteps(Function):
+    """``time`` tensors (batch, ...) -> (batch, time, ...)."""
+
+    def forward(self, *steps):
+        return np.stack(steps, axis=1)
+
+    def backward(self, g):
+        return tuple(g[:, t] for t in range(g.shape[1]))
+
+
+class Where(Function):
+    """``where(keep, a, b)`` for a boolean row mask ``keep`` (batch,): row b of ``a`` where
+    keep[b], else row b of ``b``. Gradients go to the chosen rows only."""
+
+    def forward(self, keep, a, b):
+        self.keep = keep.reshape(keep.shape + (1,) * (a.ndim - 1))
+        return np.where(self.keep, a, b)
+
+    def backward(self, g):
+        zero = np.zeros((), g.dtype)
+        return None, np.where(self.keep, g, zero), np.where(self.keep, zero, g)
+
+
+def time_steps(x: Any) -> tuple[Tensor, ...]:
+    """The time steps of a (batch, time, ...) sequence as separate tensors, one op.
+
+    Example:
+        >>> steps = ember.ops.recurrent.time_steps(np.zeros((2, 5, 3)))
+        >>> len(steps), steps[0].shape
+        (5, (2, 3))
+    """
+    x = to_float(x)
+    if x.ndim < 3:
+        raise ValueError(f"time_steps: expected (batch, time, ...), received shape {x.shape}")
+    out = TimeSteps.apply(x)
+    return out if isinstance(out, tuple) else (out,)
+
+
+def stack_steps(steps: list[Any]) -> Tensor:
+    """Step tensors (batch, ...) stacked along a new time axis 1: (batch, time, ...).
+
+    Example:
+        >>> ember.ops.recurrent.stack_steps([np.zeros((2, 3))] * 4).shape
+        (2, 4, 3)
+    """
+    return StackSteps.apply(*[to_float(s) for s in steps])
+
+
+def where_rows(keep: Any, a: Any, b: Any) -> Tensor:
+    """Per batch row: ``a`` where ``keep`` (bool, shape (batch,)) is true, else ``b``.
+
+    Example:
+        >>> keep = np.array([True, False])
+        >>> ember.ops.recurrent.where_rows(keep, np.ones((2, 2)), np.zeros((2, 2))).numpy()
+        array([[1., 1.],
+               [0., 0.]], dtype=float32)
+    """
+    keep = np.asarray(getattr(keep, "data", keep), dtype=bool)
+    a, b = to_float(a), to_float(b)
+    if keep.shape != (a.shape[0],) or a.shape != b.shape:
+        raise ValueError(
+            f"where_rows: expected keep of shape ({a.shape[0]},) and two tensors of one shape, "
+            f"received {keep.shape}, {a.shape} and {b.shape}"
+        )
+    return Where.apply(keep, a, b)
