@@ -293,3 +293,15 @@ def test_progress_output(capsys):
     assert len(lines) == 2
     model.evaluate(x, y, verbose=1)
     assert "loss:" in capsys.readouterr().out
+
+
+def test_train_on_batch_reports_that_batch_alone():
+    """As Keras: the second call's loss and metrics are of the second batch only."""
+    model = ember.Sequential([layers.Input((2,)), layers.Dense(1, kernel_initializer="ones")])
+    model.compile(optimizer="sgd", loss="mse", metrics=["mae"])
+    x = np.ones((4, 2), np.float32)
+    first = model.train_on_batch(x, np.zeros(4), return_dict=True)
+    assert first == pytest.approx({"loss": 4.0, "mae": 2.0})
+    second = model.train_on_batch(x * 0, np.zeros(4), return_dict=True)
+    # Keras 3.15.1 gives {'loss': 0.0016, 'mae': 0.04}: the bias after one step, squared.
+    assert second == pytest.approx({"loss": 0.0016, "mae": 0.04}, rel=1e-4)

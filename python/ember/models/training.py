@@ -577,8 +577,10 @@ class Trainer:
         class_weight: dict | None = None,
         return_dict: bool = False,
     ) -> Any:
-        """One optimizer step on a single batch; returns loss (and metrics)."""
+        """One optimizer step on a single batch; returns this batch's loss (and metrics), as
+        Keras (the metrics start afresh on every call)."""
         self._check_compiled("train_on_batch")
+        self.reset_metrics()
         x, y = data_module.as_arrays(x), data_module.as_arrays(y)
         sw = data_module.combine_weights(
             data_module._as_array(sample_weight), data_module.class_weights_for(y, class_weight)
