@@ -433,6 +433,107 @@ class Tensor:
 
         return math.negative(self)
 
+    def __rpow__(self, base: Any) -> Tensor:
+        from ember.ops import elementwise
+
+        return elementwise.power(base, self)
+
+    def __floordiv__(self, other: Any) -> Tensor:
+        from ember.ops import elementwise
+
+        return elementwise.floor_divide(self, other)
+
+    def __rfloordiv__(self, other: Any) -> Tensor:
+        from ember.ops import elementwise
+
+        return elementwise.floor_divide(other, self)
+
+    def __mod__(self, other: Any) -> Tensor:
+        from ember.ops import elementwise
+
+        return elementwise.mod(self, other)
+
+    def __rmod__(self, other: Any) -> Tensor:
+        from ember.ops import elementwise
+
+        return elementwise.mod(other, self)
+
+    def __abs__(self) -> Tensor:
+        from ember.ops import elementwise
+
+        return elementwise.abs(self)
+
+    def __pos__(self) -> Tensor:
+        return self
+
+    # Comparisons are elementwise and give bool Tensors (as TensorFlow's); a Tensor stays
+    # hashable by identity (__hash__ above), so it can still key a dict.
+    def __lt__(self, other: Any) -> Tensor:
+        from ember.ops import elementwise
+
+        return elementwise.less(self, other)
+
+    def __le__(self, other: Any) -> Tensor:
+        from ember.ops import elementwise
+
+        return elementwise.less_equal(self, other)
+
+    def __gt__(self, other: Any) -> Tensor:
+        from ember.ops import elementwise
+
+        return elementwise.greater(self, other)
+
+    def __ge__(self, other: Any) -> Tensor:
+        from ember.ops import elementwise
+
+        return elementwise.greater_equal(self, other)
+
+    def __eq__(self, other: Any) -> Tensor:  # type: ignore[override]
+        from ember.ops import elementwise
+
+        return elementwise.equal(self, other)
+
+    def __ne__(self, other: Any) -> Tensor:  # type: ignore[override]
+        from ember.ops import elementwise
+
+        return elementwise.not_equal(self, other)
+
+    # &, |, ^ and ~: logical on bool tensors, bitwise on integers (as TensorFlow's).
+    def _bitwise(self, other: Any, logical: str, bitwise: str, swap: bool = False) -> Tensor:
+        from ember.ops import elementwise
+
+        a, b = (other, self) if swap else (self, other)
+        kinds = {
+            getattr(getattr(v, "dtype", None), "kind", "b" if type(v) is bool else "i")
+            for v in (a, b)
+        }
+        return getattr(elementwise, logical if kinds == {"b"} else bitwise)(a, b)
+
+    def __and__(self, other: Any) -> Tensor:
+        return self._bitwise(other, "logical_and", "bitwise_and")
+
+    def __rand__(self, other: Any) -> Tensor:
+        return self._bitwise(other, "logical_and", "bitwise_and", swap=True)
+
+    def __or__(self, other: Any) -> Tensor:
+        return self._bitwise(other, "logical_or", "bitwise_or")
+
+    def __ror__(self, other: Any) -> Tensor:
+        return self._bitwise(other, "logical_or", "bitwise_or", swap=True)
+
+    def __xor__(self, other: Any) -> Tensor:
+        return self._bitwise(other, "logical_xor", "bitwise_xor")
+
+    def __rxor__(self, other: Any) -> Tensor:
+        return self._bitwise(other, "logical_xor", "bitwise_xor", swap=True)
+
+    def __invert__(self) -> Tensor:
+        from ember.ops import elementwise
+
+        if self.dtype.kind == "b":
+            return elementwise.logical_not(self)
+        return elementwise.bitwise_invert(self)
+
     def __getitem__(self, index: Any) -> Tensor:
         from ember.ops import math
 
