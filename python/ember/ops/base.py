@@ -221,9 +221,10 @@ def result_type(*dtypes: Any) -> str:
     strong: list[str] = []
     weak: set[type] = set()
     for d in dtypes:
-        if d in (int, float, bool):
+        # identity, not ==: np.dtype("int64") == int holds
+        if d is int or d is float or d is bool:
             weak.add(d)
-        elif isinstance(d, (int, float, bool)) and not isinstance(d, np.generic):
+        elif type(d) in (int, float, bool):
             weak.add(type(d))
         else:
             strong.append(standardize_dtype(d))

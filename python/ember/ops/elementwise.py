@@ -1089,16 +1089,16 @@ def fmod(x1: Any, x2: Any) -> Tensor:
 
 
 def _bool_as_int(x1: Any, x2: Any) -> str | None:
+    """mod / fmod compute booleans as int32, and take a Python int operand as int32 (as
+    Keras' TensorFlow backend: uint32 % 3 is int64)."""
     a, b = operand(x1), operand(x2)
-    dtype = result_type(dtype_of(a), dtype_of(b))
-    if dtype == "bool":
-        return "int32"
-    if isinstance(a, int) or isinstance(b, int):
-        # Keras computes mod/fmod with a Python int operand in int32 at least
-        strong = dtype_of(b if isinstance(a, int) else a)
-        if strong in ("int8", "int16", "uint8", "uint16"):
-            return "int32"
-    return dtype
+    da, db = dtype_of(a), dtype_of(b)
+    if da is int and db is not float:
+        da = "int32"
+    if db is int and da is not float:
+        db = "int32"
+    dtype = result_type(da, db)
+    return "int32" if dtype == "bool" else dtype
 
 
 def _no_bool_pair(x1: Any, x2: Any, op: str) -> None:

@@ -330,7 +330,7 @@ def gaussian_blur(
     data_format: str | None = None,
 ) -> Tensor:
     """Each channel convolved with a normalized Gaussian of ``kernel_size`` and ``sigma``
-    ("same" size, zero padding).
+    ("same" size, zero padding); the kernel is built exactly as Keras builds it.
 
     Example:
         >>> ember.ops.image.gaussian_blur(ember.ops.ones((1, 5, 5, 1))).shape
@@ -340,15 +340,17 @@ def gaussian_blur(
 
     op = "gaussian_blur"
     x, single, fmt = _images(images, data_format, op)
-    kh, kw = nn._tuple(kernel_size, 2, "kernel_size", op)
-    sy, sx = (float(sigma),) * 2 if np.isscalar(sigma) else (float(v) for v in sigma)
+    k0, k1 = nn._tuple(kernel_size, 2, "kernel_size", op)
+    s0, s1 = (float(sigma),) * 2 if np.isscalar(sigma) else (float(v) for v in sigma)
 
     def taps(n: int, s: float) -> np.ndarray:
         r = np.arange(n) - (n - 1) / 2
-        g = np.exp(-(r * r) / (2 * s * s))
+        g = np.exp(-0.5 * (r / s) ** 2)
         return g / g.sum()
 
-    k2 = np.outer(taps(kh, sy), taps(kw, sx)).astype(np.float32)
+    # As Keras: the outer product of the second axis' taps with the first's, laid out as
+    # (kernel_size[0], kernel_size[1]) (the same for square kernels).
+    k2 = np.outer(taps(k1, s1), taps(k0, s0)).reshape(k0, k1).astype(np.float32)
     c = x.shape[-1]
     kernel = np.repeat(k2[:, :, None, None], c, axis=2)
     y = nn.depthwise_conv(x, Tensor(kernel), 1, "same")

@@ -58,7 +58,7 @@ class Inverse(Function):
 
     def backward(self, g):
         yt = _mT(self.y)
-        return (-(yt @ g @ yt)).astype(np.float32)
+        return ((-(yt @ g @ yt)).astype(np.float32),)
 
 
 class Determinant(Function):
@@ -69,7 +69,7 @@ class Determinant(Function):
 
     def backward(self, g):
         inv_t = _mT(_lapack("det", np.linalg.inv, self.a))
-        return ((g * self.y)[..., None, None] * inv_t).astype(np.float32)
+        return (((g * self.y)[..., None, None] * inv_t).astype(np.float32),)
 
 
 class SignLogDet(Function):
@@ -82,7 +82,7 @@ class SignLogDet(Function):
         if g_log is None:
             return (np.zeros(self.a.shape, np.float32),)
         inv_t = _mT(_lapack("slogdet", np.linalg.inv, self.a))
-        return (g_log[..., None, None] * inv_t).astype(np.float32)
+        return ((g_log[..., None, None] * inv_t).astype(np.float32),)
 
 
 class Solve(Function):
@@ -125,7 +125,7 @@ class Cholesky(Function):
         idx = np.arange(low.shape[-1])
         middle[..., idx, idx] = 0.5 * diag
         grad = _mT(l_inv) @ middle @ l_inv
-        return (0.5 * (grad + _mT(grad))).astype(np.float32)
+        return ((0.5 * (grad + _mT(grad))).astype(np.float32),)
 
 
 class SingularValues(Function):
@@ -137,7 +137,7 @@ class SingularValues(Function):
         return s.astype(np.float32)
 
     def backward(self, g):
-        return ((self.u * g[..., None, :]) @ self.vh).astype(np.float32)
+        return (((self.u * g[..., None, :]) @ self.vh).astype(np.float32),)
 
 
 class EigH(Function):
@@ -158,7 +158,7 @@ class EigH(Function):
                 f = np.where(diff == 0, 0.0, 1.0 / np.where(diff == 0, 1.0, diff))
             inner = inner + f * (_mT(v) @ gv)
         grad = v @ inner @ _mT(v)
-        return (0.5 * (grad + _mT(grad))).astype(np.float32)
+        return ((0.5 * (grad + _mT(grad))).astype(np.float32),)
 
 
 class QR(Function):
@@ -201,7 +201,7 @@ class PseudoInverse(Function):
         eye_n = np.eye(a.shape[-1])
         grad = -_mT(p) @ gt @ _mT(p)
         grad = grad + (eye_m - a @ p) @ _mT(gt) @ p @ _mT(p)
-        grad = grad + _mT(p) @ _mT(p) @ _mT(gt) @ (eye_n - p @ a)
+        grad = grad + _mT(p) @ p @ _mT(gt) @ (eye_n - p @ a)
         return grad.astype(np.float32), None
 
 
@@ -311,7 +311,8 @@ def cholesky(x: Any, upper: bool = False) -> Tensor:
 
 @keras_op
 def cholesky_inverse(x: Any, upper: bool = False) -> Tensor:
-    """The inverse of the matrix whose Cholesky factor is ``x``: (L L^T)^-1.
+    """The inverse of the matrix whose Cholesky factor is ``x``: (L L^T)^-1 from the lower
+    triangle of x, or (U^T U)^-1 from its upper triangle when ``upper``.
 
     Example:
         >>> ember.ops.linalg.cholesky_inverse([[2.0, 0.0], [1.0, 1.0]]).numpy()
@@ -319,6 +320,7 @@ def cholesky_inverse(x: Any, upper: bool = False) -> Tensor:
                [-0.5,  1. ]], dtype=float32)
     """
     f = _square(x, "cholesky_inverse")
+    f = shaping.triu(f) if upper else shaping.tril(f)  # only the factor's triangle is read
     ft = shaping.swapaxes(f, -1, -2)
     product = matmul(ft, f) if upper else matmul(f, ft)
     return inv(product)

@@ -32,8 +32,8 @@ from ember.ops.math import unbroadcast
 def _promoted(x1: Any, x2: Any, op: str) -> tuple[Tensor, Tensor, str]:
     a, b = convert(x1), convert(x2)
     dtype = result_type(a.dtype, b.dtype)
-    if dtype in ("int8", "int16"):
-        dtype = "int32"  # Keras' TensorFlow backend multiplies small integers as int32
+    if op == "matmul" and a.dtype == np.int8 and b.dtype == np.int8:
+        dtype = "int32"  # Keras' TensorFlow backend multiplies int8 matrices into int32
     return cast(a, dtype), cast(b, dtype), dtype
 
 
@@ -247,7 +247,7 @@ def correlate(x1: Any, x2: Any, mode: str = "valid") -> Tensor:
     if mode == "full":
         padded = shaping.pad(a, [(m - 1, m - 1)])
     elif mode == "same":
-        left = (m - 1) // 2
+        left = m // 2
         padded = shaping.pad(a, [(left, m - 1 - left)])
     else:
         padded = a
@@ -374,8 +374,6 @@ def einsum(subscripts: str, *operands: Any, **kwargs: Any) -> Tensor:
         raise TypeError(f"einsum: `subscripts` must be a string, received {subscripts!r}")
     tensors = [convert(o) for o in operands]
     dtype = result_type(*[t.dtype for t in tensors])
-    if dtype in ("int8", "int16"):
-        dtype = "int32"
     tensors = [cast(t, dtype) for t in tensors]
     inputs, output = _parse_einsum(subscripts, [t.shape for t in tensors])
     try:
