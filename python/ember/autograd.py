@@ -131,7 +131,8 @@ def as_array(data: Any) -> Any:
     elif isinstance(data, Tensor):
         return data.data
     elif isinstance(data, DeviceArray):
-        return data if data.dtype in (np.float32, np.int32, np.int64) else data.astype(np.float32)
+        kept = (np.float32, np.int32, np.int64, np.bool_)  # comparisons give bool device arrays
+        return data if data.dtype in kept else data.astype(np.float32)
     else:
         arr = np.asarray(data)
     dtype = arr.dtype

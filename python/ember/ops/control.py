@@ -141,13 +141,13 @@ def scan(
     unroll: int = 1,
 ) -> tuple[Any, Any]:
     """JAX-style scan: ``carry, y = f(carry, x)`` for each slice x of ``xs`` (along axis 0;
-    ``xs`` may be a nested structure, or None with ``length``); returns the last carry and the
-    ys stacked along a new first axis.
+    ``xs`` may be a nested structure of tensors, or None with ``length``); returns the last
+    carry and the ys stacked along a new first axis.
 
     Example:
-        >>> carry, ys = ember.ops.scan(lambda c, x: (c + x, c), 0, [1, 2, 3])
-        >>> int(carry), ys.numpy()
-        (6, array([0, 1, 3], dtype=int32))
+        >>> carry, ys = ember.ops.scan(lambda c, x: (c + x, c), 0, ember.ops.arange(1, 4))
+        >>> carry.numpy(), ys.numpy()
+        (array(6, dtype=int32), array([0, 1, 3], dtype=int32))
     """
     if xs is None:
         if length is None:
@@ -195,7 +195,7 @@ def associative_scan(
     batches of slices. ``elems`` may be a nested structure.
 
     Example:
-        >>> ember.ops.associative_scan(ember.ops.add, [1, 2, 3, 4]).numpy()
+        >>> ember.ops.associative_scan(ember.ops.add, ember.ops.arange(1, 5)).numpy()
         array([ 1,  3,  6, 10], dtype=int32)
     """
     leaves, build = _flatten(elems)
@@ -226,7 +226,7 @@ def map(f: Callable[[Any], Any], xs: Any) -> Any:  # noqa: A001 - Keras' name
     """``f`` applied to each slice of ``xs`` along axis 0, the results stacked.
 
     Example:
-        >>> ember.ops.map(lambda x: x * 2, [1, 2, 3]).numpy()
+        >>> ember.ops.map(lambda x: x * 2, ember.ops.arange(1, 4)).numpy()
         array([2, 4, 6], dtype=int32)
     """
     _, ys = scan(lambda carry, x: (carry, f(x)), None, xs)
@@ -239,7 +239,7 @@ def vectorized_map(function: Callable[[Any], Any], elements: Any) -> Any:
     (as ``map``).
 
     Example:
-        >>> ember.ops.vectorized_map(lambda x: x + 1, [[1, 2], [3, 4]]).numpy()
+        >>> ember.ops.vectorized_map(lambda x: x + 1, ember.ops.array([[1, 2], [3, 4]])).numpy()
         array([[2, 3],
                [4, 5]], dtype=int32)
     """

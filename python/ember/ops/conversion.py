@@ -151,8 +151,8 @@ def size(x: Any) -> Tensor:
     """The number of elements of x (an int32 scalar tensor).
 
     Example:
-        >>> int(ember.ops.size(ember.ops.zeros((2, 3))))
-        6
+        >>> ember.ops.size(ember.ops.zeros((2, 3))).numpy()
+        array(6, dtype=int32)
     """
     return Tensor(np.asarray(convert(x).size, np.int32))
 

@@ -11,8 +11,8 @@ Example:
     >>> from ember import ops
     >>> a = ember.tensor([[2.0, 0.0], [0.0, 4.0]], requires_grad=True)
     >>> ops.sum(ops.linalg.inv(a)).backward(); a.grad
-    array([[-0.25  ,  0.    ],
-           [ 0.    , -0.0625]], dtype=float32)
+    array([[-0.25  , -0.125 ],
+           [-0.125 , -0.0625]], dtype=float32)
 """
 
 from __future__ import annotations
@@ -365,9 +365,9 @@ def lstsq(a: Any, b: Any, rcond: float | None = None) -> Tensor:
 
 @keras_op
 def lu_factor(x: Any) -> tuple[Tensor, Tensor]:
-    """LU factorization with partial pivoting, as scipy's: the combined L (unit diagonal,
-    below) and U (on and above), and the int32 pivots (row i was swapped with pivots[i]).
-    One whole-matrix step per column; no gradient.
+    """LU factorization with partial pivoting: the combined L (unit diagonal, below) and U
+    (on and above), and the int32 row permutation p with x[p] = L @ U (as Keras' TensorFlow
+    backend returns it). One whole-matrix step per column; no gradient.
 
     Example:
         >>> lu, piv = ember.ops.linalg.lu_factor([[4.0, 3.0], [6.0, 3.0]])
@@ -390,9 +390,13 @@ def lu_factor(x: Any) -> tuple[Tensor, Tensor]:
         safe = np.where(pivot == 0, 1.0, pivot)
         a[:, k + 1 :, k] /= safe[:, None]
         a[:, k + 1 :, k + 1 :] -= a[:, k + 1 :, k, None] * a[:, k, None, k + 1 :]
+    perm = np.tile(np.arange(n, dtype=np.int32), (a.shape[0], 1))
+    for k in range(n):  # the row swaps, applied in order, as a permutation
+        pk, rk = perm[rows, piv[:, k]].copy(), perm[rows, k].copy()
+        perm[rows, k], perm[rows, piv[:, k]] = pk, rk
     return (
         Tensor(a.reshape(*batch, n, n).astype(np.float32)),
-        Tensor(piv.reshape(*batch, n)),
+        Tensor(perm.reshape(*batch, n)),
     )
 
 
@@ -402,8 +406,8 @@ def matrix_rank(x: Any, tol: float | None = None) -> Tensor:
     int32.
 
     Example:
-        >>> int(ember.ops.linalg.matrix_rank([[1.0, 2.0], [2.0, 4.0]]))
-        1
+        >>> ember.ops.linalg.matrix_rank([[1.0, 2.0], [2.0, 4.0]]).numpy()
+        array(1, dtype=int32)
     """
     t = ew._float_input(x)
     s = np.linalg.svd(t.numpy(), compute_uv=False)

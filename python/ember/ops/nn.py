@@ -285,8 +285,8 @@ def soft_shrink(x: Any, threshold: float = 0.5) -> Tensor:
     """x - threshold above threshold, x + threshold below -threshold, else 0.
 
     Example:
-        >>> ember.ops.soft_shrink([0.3, -0.7]).numpy()
-        array([ 0. , -0.2], dtype=float32)
+        >>> ember.ops.soft_shrink([0.3, -1.5]).numpy()
+        array([ 0., -1.], dtype=float32)
     """
     t = _float(x)
     th = float(threshold)
@@ -671,6 +671,7 @@ def conv(
             f"shape {x.shape}, kernel shape {k.shape}"
         )
     groups = c // kin
+    _geometry(x.shape[1:-1], k.shape[:-2], s, d, pad, op)  # validates the window
     if groups == 1:
         y = _conv_last(x, k, s, pad, d, op)
     else:
@@ -1031,8 +1032,9 @@ def batch_normalization(
     channel of ``axis``.
 
     Example:
-        >>> ember.ops.batch_normalization([[1.0, 2.0]], [1.0, 1.0], [1.0, 4.0], axis=-1).numpy()
-        array([[0.       , 0.4997502]], dtype=float32)
+        >>> x = [[1.0, 3.0]]
+        >>> ember.ops.batch_normalization(x, [1.0, 1.0], [1.0, 4.0], axis=-1, epsilon=0.0).numpy()
+        array([[0., 1.]], dtype=float32)
     """
     t = _float(x)
     a = normalize_axis(axis, t.ndim, "batch_normalization")
@@ -1062,7 +1064,7 @@ def layer_normalization(
 
     Example:
         >>> ember.ops.layer_normalization([1.0, 3.0]).numpy()
-        array([-0.99999994,  0.99999994], dtype=float32)
+        array([-1.,  1.], dtype=float32)
     """
     if kwargs.pop("rms_scaling", False):
         raise NotImplementedError(
@@ -1383,7 +1385,7 @@ def psnr(x1: Any, x2: Any, max_val: float) -> Tensor:
     """The peak signal-to-noise ratio 20 log10(max_val) - 10 log10(mse(x1, x2)).
 
     Example:
-        >>> float(ember.ops.psnr([0.0, 0.0], [0.1, 0.1], 1.0))
+        >>> round(float(ember.ops.psnr([0.0, 0.0], [0.1, 0.1], 1.0)), 4)
         20.0
     """
     a, b = _float(x1), _float(x2)

@@ -76,7 +76,8 @@ class Split(Function):
 class BroadcastTo(Function):
     def forward(self, x: Any, shape: tuple[int, ...]) -> Any:
         self.shape = x.shape
-        return np.ascontiguousarray(np.broadcast_to(x, shape))
+        out = np.broadcast_to(x, shape)
+        return np.ascontiguousarray(out) if type(out) is np.ndarray else out
 
     def backward(self, g: Any):
         return unbroadcast(g, self.shape).astype(np.float32), None
