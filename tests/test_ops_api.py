@@ -76,6 +76,23 @@ def test_functional_model_with_ops_trains_and_round_trips(tmp_path):
     np.testing.assert_allclose(loaded.predict([seq, ids], verbose=0), want, rtol=1e-5, atol=1e-6)
 
 
+def test_operators_on_symbolic_tensors_become_op_nodes():
+    x = ember.Input((4,))
+    ids = ember.Input((4,), dtype="int32")
+    mask = (x > 0.0) & (x < 2.0)
+    out = ops.where(mask, x // 0.5 + x % 0.5, abs(x) ** 2 + 2.0**x)
+    bits = (ids & 3) | ~(ids >= 2)
+    assert mask.dtype == "bool" and bits.dtype == "int32"
+    model = ember.Model([x, ids], [out, bits])
+    xv = np.array([[-1.5, 0.25, 1.75, 3.0]], np.float32)
+    iv = np.array([[0, 1, 2, 7]], np.int32)
+    got, got_bits = model.predict([xv, iv], verbose=0)
+    inside = (xv > 0) & (xv < 2)
+    want = np.where(inside, np.floor_divide(xv, 0.5) + np.mod(xv, 0.5), np.abs(xv) ** 2 + 2**xv)
+    np.testing.assert_allclose(got, want, rtol=1e-6)
+    np.testing.assert_array_equal(got_bits, (iv & 3) | ~(iv >= 2))
+
+
 def test_every_implemented_op_is_registered_for_graphs():
     for name in ops.__all__:
         fn = getattr(ops, name)
@@ -129,6 +146,22 @@ def test_tensor_logical_bitwise_and_arithmetic_operators():
     y = 2.0**x
     ops.sum(y).backward()
     np.testing.assert_allclose(x.grad, np.log(2) * 2.0 ** np.array([-7.5, 2.0]), rtol=1e-6)
+
+
+def test_tensor_arithmetic_promotes_as_keras():
+    b = ember.tensor([True, False], dtype="bool")
+    i8 = ember.tensor([1, 2], dtype="int8")
+    u8 = ember.tensor([1, 2], dtype="uint8")
+    assert (b + 1).dtype == np.int32  # numpy would give int64
+    assert (i8 * 2).dtype == np.int8 and (2 - i8).dtype == np.int8
+    assert (i8 + u8).dtype == np.int16
+    assert (i8**2).dtype == np.int8 and (i8**2).numpy().tolist() == [1, 4]
+    assert (i8 / 2).dtype == np.float32
+    x = ember.tensor([2.0, 3.0], requires_grad=True)
+    e = ember.tensor([3.0, 2.0], requires_grad=True)
+    ops.sum(x**e).backward()
+    np.testing.assert_allclose(x.grad, [12.0, 6.0])
+    np.testing.assert_allclose(e.grad, [8 * np.log(2), 9 * np.log(3)], rtol=1e-6)
 
 
 def test_comparisons_and_integer_results_carry_no_gradient():

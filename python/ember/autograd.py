@@ -238,6 +238,19 @@ class Function:
         return Tensor(out, requires_grad=True, _ctx=fn)
 
 
+_F32 = np.dtype(np.float32)
+
+
+def _float32_pair(a: Tensor, b: Any) -> bool:
+    """Whether ``a <op> b`` is float32 with float32 (or a Python number): the operators then
+    take the internal ops (the layers' fast path); other dtypes go through ``ember.ops``,
+    which promotes them as Keras does."""
+    if a.data.dtype != _F32:
+        return False
+    kind = type(b)
+    return kind is float or kind is int or (isinstance(b, Tensor) and b.data.dtype == _F32)
+
+
 class Tensor:
     """An array with an optional gradient and the op that produced it.
 
@@ -375,44 +388,76 @@ class Tensor:
 
     # ----------------------------------------------------------------------- arithmetic
     def __add__(self, other: Any) -> Tensor:
-        from ember.ops import math
+        if _float32_pair(self, other):
+            from ember.ops import math
 
-        return math.add(self, other)
+            return math.add(self, other)
+        from ember.ops import elementwise
+
+        return elementwise.add(self, other)
 
     def __radd__(self, other: Any) -> Tensor:
-        from ember.ops import math
+        if _float32_pair(self, other):
+            from ember.ops import math
 
-        return math.add(other, self)
+            return math.add(other, self)
+        from ember.ops import elementwise
+
+        return elementwise.add(other, self)
 
     def __sub__(self, other: Any) -> Tensor:
-        from ember.ops import math
+        if _float32_pair(self, other):
+            from ember.ops import math
 
-        return math.subtract(self, other)
+            return math.subtract(self, other)
+        from ember.ops import elementwise
+
+        return elementwise.subtract(self, other)
 
     def __rsub__(self, other: Any) -> Tensor:
-        from ember.ops import math
+        if _float32_pair(self, other):
+            from ember.ops import math
 
-        return math.subtract(other, self)
+            return math.subtract(other, self)
+        from ember.ops import elementwise
+
+        return elementwise.subtract(other, self)
 
     def __mul__(self, other: Any) -> Tensor:
-        from ember.ops import math
+        if _float32_pair(self, other):
+            from ember.ops import math
 
-        return math.multiply(self, other)
+            return math.multiply(self, other)
+        from ember.ops import elementwise
+
+        return elementwise.multiply(self, other)
 
     def __rmul__(self, other: Any) -> Tensor:
-        from ember.ops import math
+        if _float32_pair(self, other):
+            from ember.ops import math
 
-        return math.multiply(other, self)
+            return math.multiply(other, self)
+        from ember.ops import elementwise
+
+        return elementwise.multiply(other, self)
 
     def __truediv__(self, other: Any) -> Tensor:
-        from ember.ops import math
+        if _float32_pair(self, other):
+            from ember.ops import math
 
-        return math.divide(self, other)
+            return math.divide(self, other)
+        from ember.ops import elementwise
+
+        return elementwise.divide(self, other)
 
     def __rtruediv__(self, other: Any) -> Tensor:
-        from ember.ops import math
+        if _float32_pair(self, other):
+            from ember.ops import math
 
-        return math.divide(other, self)
+            return math.divide(other, self)
+        from ember.ops import elementwise
+
+        return elementwise.divide(other, self)
 
     def __matmul__(self, other: Any) -> Tensor:
         from ember.ops import math
@@ -424,10 +469,14 @@ class Tensor:
 
         return math.matmul(other, self)
 
-    def __pow__(self, exponent: float) -> Tensor:
-        from ember.ops import math
+    def __pow__(self, exponent: Any) -> Tensor:
+        if _float32_pair(self, exponent) and not isinstance(exponent, Tensor):
+            from ember.ops import math
 
-        return math.power(self, exponent)
+            return math.power(self, exponent)
+        from ember.ops import elementwise
+
+        return elementwise.power(self, exponent)
 
     def __neg__(self) -> Tensor:
         from ember.ops import math
