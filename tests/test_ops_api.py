@@ -13,6 +13,7 @@ from collections.abc import Iterator
 
 import numpy as np
 import pytest
+from gradcheck import check_gradients
 
 import ember
 import fake_cuda
@@ -402,3 +403,104 @@ def test_import_ember_does_not_load_ops():
         "assert keras.ops.nn.relu is ops.relu\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True, timeout=120)
+
+
+# ------------------------------------------------------------------ control flow
+def test_cond_switch_and_loops():
+    x = ember.tensor(3.0)
+    assert float(ops.cond(x > 2, lambda: x * 2, lambda: x).numpy()) == 6.0
+    assert ops.switch(-4, [lambda v: v + 1, lambda v: v * 10], 2) == 3  # index clamped to 0
+    i, total = ops.while_loop(lambda i, t: i < 4, lambda i, t: (i + 1, t + i), (0, 0))
+    assert (i, total) == (4, 6)
+    assert ops.while_loop(lambda v: v < 100, lambda v: v * 3, 1, maximum_iterations=2) == 9
+    assert ops.while_loop(lambda v: v < 10, lambda v: [v + 4], [1]) == [13]
+    assert ops.fori_loop(0, 5, lambda k, v: v + k * k, 0) == 30
+
+
+def test_scan_with_structures_and_reverse():
+    xs = {"a": ops.arange(4.0), "b": ops.ones((4, 2))}
+
+    def step(carry, x):
+        new = carry + x["a"] * x["b"]
+        return new, {"sum": ops.sum(new), "a": x["a"]}
+
+    carry, ys = ops.scan(step, ops.zeros((2,)), xs)
+    np.testing.assert_allclose(carry.numpy(), [6.0, 6.0])
+    np.testing.assert_allclose(ys["sum"].numpy(), [0.0, 2.0, 6.0, 12.0])
+    _, rev = ops.scan(lambda c, x: (c + x, c + x), 0.0, ops.arange(1.0, 4.0), reverse=True)
+    np.testing.assert_allclose(rev.numpy(), [6.0, 5.0, 3.0])
+    count, none = ops.scan(lambda c, x: (c + 1, None), 0, length=3)
+    assert count == 3 and none is None
+
+
+def test_associative_scan_matches_cumulative_ops_and_is_differentiable():
+    rng = np.random.default_rng(3)
+    x = rng.uniform(0.5, 1.5, (7, 3)).astype(np.float32)
+    np.testing.assert_allclose(ops.associative_scan(ops.add, x).numpy(), np.cumsum(x, 0), rtol=1e-6)
+    np.testing.assert_allclose(
+        ops.associative_scan(ops.multiply, x, reverse=True, axis=1).numpy(),
+        np.flip(np.cumprod(np.flip(x, 1), 1), 1),
+        rtol=1e-5,
+    )
+    pair = ops.associative_scan(lambda a, b: (a[0] + b[0], ops.maximum(a[1], b[1])), (x, x))
+    np.testing.assert_allclose(pair[1].numpy(), np.maximum.accumulate(x, 0))
+    check_gradients(lambda t: ops.associative_scan(ops.multiply, t), [x], eps=1e-3)
+
+
+def test_map_vectorized_map_and_vectorize():
+    xs = ops.reshape(ops.arange(6.0), (3, 2))
+    np.testing.assert_allclose(ops.map(lambda r: ops.sum(r), xs).numpy(), [1.0, 5.0, 9.0])
+    np.testing.assert_allclose(
+        ops.vectorized_map(lambda r: r[::-1], xs).numpy(), xs.numpy()[:, ::-1]
+    )
+    f = ops.vectorize(lambda a, b: a * b + 1, excluded={1})
+    np.testing.assert_allclose(f([[1.0, 2.0]], 3.0).numpy(), [[4.0, 7.0]])
+    with pytest.raises(NotImplementedError, match="signature"):
+        ops.vectorize(lambda a: a, signature="(n)->()")
+
+
+def test_custom_gradient_and_stop_gradient():
+    @ops.custom_gradient
+    def log1pexp(x):
+        e = ops.exp(x)
+
+        def grad(upstream):
+            return ops.multiply(upstream, 1.0 - 1.0 / ops.add(1, e))
+
+        return ops.log(1 + e), grad
+
+    x = ember.tensor([0.0, 100.0], requires_grad=True)
+    y = log1pexp(x)
+    ops.sum(y).backward()
+    np.testing.assert_allclose(x.grad, [0.5, 1.0])
+    z = ember.tensor([2.0], requires_grad=True)
+    out = z * ops.stop_gradient(z)
+    ops.sum(out).backward()
+    np.testing.assert_allclose(z.grad, [2.0])  # only the first factor
+
+
+# ------------------------------------------------------------ gradients without Keras fixtures
+def _r(*shape, seed=0):
+    return np.random.default_rng(seed).standard_normal(shape).astype(np.float32)
+
+
+@pytest.mark.parametrize(
+    "fn, shapes",
+    [
+        (lambda t: ops.get_item(t, (slice(None), [2, 0, 2])), [(3, 4)]),
+        (lambda t: ops.get_item(t, (t.numpy() > 0)), [(3, 4)]),
+        (lambda t, u: ops.slice_update(t, (1, 0), u), [(3, 4), (2, 3)]),
+        (lambda t, u: ops.scatter_update(t, [[0], [2]], u), [(3, 4), (2, 4)]),
+        (lambda t: ops.tile(t, (2, 3)), [(2, 3)]),
+        (lambda t: ops.repeat(t, [1, 3], axis=0), [(2, 3)]),
+        (lambda t: ops.pad(t, ((1, 2), (2, 0)), mode="edge"), [(3, 4)]),
+        (lambda t: ops.pad(t, ((0, 3), (2, 1)), mode="wrap"), [(3, 4)]),
+        (lambda t: ops.rearrange(t, "a (b c) -> c a b", c=2), [(3, 4)]),
+        (lambda a, b: ops.einsum("ii,ij->j", ops.eye(3), a * b), [(3, 3), (3, 3)]),
+        (lambda t: ops.linalg.norm(t, ord="nuc"), [(3, 4)]),
+        (lambda t: ops.linalg.eigh(ops.matmul(t, ops.transpose(t)))[0], [(3, 3)]),
+        (lambda t: ops.linalg.qr(t)[1], [(4, 3)]),
+    ],
+)
+def test_gradients_of_ops_without_keras_gradients(fn, shapes):
+    check_gradients(fn, [_r(*s, seed=i) for i, s in enumerate(shapes)], eps=1e-3)
