@@ -9,7 +9,8 @@ The public functions live in modules by family: ``elementwise``, ``reduction``, 
 (cond, scan, ...), ``nn``, ``linalg`` and ``image``. The modules layers use on their hot paths
 keep their internal functions: ``math`` (arithmetic, reductions, shapes), ``core`` (dense,
 dropout, rescaling), ``convolutional``, ``pooling``, ``activations``, ``normalization``,
-``merge``, ``recurrent`` and ``losses``.
+``merge``, ``recurrent`` and ``losses``. The public names load on first use, so a module that
+imports only an internal one (the layers) does not pay for the whole namespace.
 
 Not implemented (each name exists and raises NotImplementedError naming itself):
 
@@ -29,23 +30,11 @@ Example:
 
 from __future__ import annotations
 
-from ember.ops import (
-    control,
-    conversion,
-    creation,
-    elementwise,
-    image,  # noqa: F401 - the ops.image namespace
-    indexing,
-    linalg,
-    nn,
-    numpy,  # noqa: F401 - the ops.numpy namespace
-    products,
-    reduction,
-    shaping,
-)
-from ember.ops.base import not_implemented
+import importlib
+from typing import Any
 
 _COMPLEX = "it produces or takes complex numbers; ember has no complex dtype"
+_CTC = "needs a per-time-step dynamic program that ember has no compiled kernel for"
 
 # Keras names ember does not implement, with the reason (also in the docstring above).
 NOT_IMPLEMENTED = {
@@ -58,37 +47,81 @@ NOT_IMPLEMENTED = {
     "istft": _COMPLEX,
     "view_as_complex": _COMPLEX,
     "view_as_real": _COMPLEX,
-    "polar": nn.polar.not_implemented,
-    "eig": linalg.eig.not_implemented,
-    "jvp": linalg.jvp.not_implemented,
-    "ctc_loss": nn.ctc_loss.not_implemented,
-    "ctc_decode": nn.ctc_decode.not_implemented,
+    "polar": _COMPLEX,
+    "eig": _COMPLEX,
+    "jvp": "ember's autograd is reverse-mode only (no forward-mode JVP)",
+    "ctc_loss": _CTC,
+    "ctc_decode": _CTC,
 }
 
+# The modules that hold the public functions (each lists its Keras names in __all__) and the
+# namespaces that are modules in Keras.
 _IMPLEMENTATIONS = (
-    elementwise,
-    reduction,
-    shaping,
-    indexing,
-    products,
-    creation,
-    conversion,
-    control,
-    nn,
-    linalg,
+    "elementwise",
+    "reduction",
+    "shaping",
+    "indexing",
+    "products",
+    "creation",
+    "conversion",
+    "control",
+    "nn",
+    "linalg",
 )
+_NAMESPACES = ("nn", "numpy", "linalg", "image")
+# Submodules the import system must find by itself (never through __getattr__ below).
+_INTERNAL = frozenset(
+    {
+        "activations",
+        "base",
+        "convolutional",
+        "core",
+        "dispatch",
+        "losses",
+        "math",
+        "merge",
+        "normalization",
+        "pooling",
+        "recurrent",
+        "special",
+        *_IMPLEMENTATIONS,
+    }
+) - set(_NAMESPACES)
 
-for _module in _IMPLEMENTATIONS:
-    for _name in _module.__all__:
-        globals()[_name] = getattr(_module, _name)
-rearrange = shaping.einops_rearrange  # keras.ops.rearrange (einops)
+_loaded = False
 
-for _name, _reason in NOT_IMPLEMENTED.items():
-    if _name not in globals():
-        globals()[_name] = not_implemented(_name, _reason)
 
-__all__ = sorted(
-    {name for module in _IMPLEMENTATIONS for name in module.__all__}
-    | set(NOT_IMPLEMENTED)
-    | {"rearrange", "image", "linalg", "nn", "numpy"}
-)
+def _load() -> None:
+    """Import the public modules and bind every Keras name here (once)."""
+    global _loaded, __all__
+    if _loaded:
+        return
+    _loaded = True
+    from ember.ops.base import not_implemented
+
+    names: set[str] = set()
+    for module_name in _IMPLEMENTATIONS:
+        module = importlib.import_module(f"ember.ops.{module_name}")
+        for name in module.__all__:
+            globals()[name] = getattr(module, name)
+            names.add(name)
+    for module_name in _NAMESPACES:
+        globals()[module_name] = importlib.import_module(f"ember.ops.{module_name}")
+    globals()["rearrange"] = importlib.import_module("ember.ops.shaping").einops_rearrange
+    for name, reason in NOT_IMPLEMENTED.items():
+        if name not in globals():
+            globals()[name] = not_implemented(name, reason)
+    __all__ = sorted(names | set(NOT_IMPLEMENTED) | {"rearrange", *_NAMESPACES})
+
+
+def __getattr__(name: str) -> Any:
+    if name == "__all__" or not (name.startswith("_") or name in _INTERNAL):
+        _load()
+        if name in globals():
+            return globals()[name]
+    raise AttributeError(f"module 'ember.ops' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    _load()
+    return sorted(set(globals()) | set(__all__))
