@@ -134,7 +134,8 @@ def as_array(data: Any) -> Any:
     elif isinstance(data, Tensor):
         return data.data
     elif isinstance(data, DeviceArray):
-        return data if data.dtype in (np.float32, np.int32, np.int64) else data.astype(np.float32)
+        kept = (np.float32, np.int32, np.int64, np.bool_)  # comparisons give bool device arrays
+        return data if data.dtype in kept else data.astype(np.float32)
     else:
         arr = np.asarray(data)
     dtype = arr.dtype
@@ -238,6 +239,19 @@ class Function:
             )
         fn._n_outputs = 1
         return Tensor(out, requires_grad=True, _ctx=fn)
+
+
+_F32 = np.dtype(np.float32)
+
+
+def _float32_pair(a: Tensor, b: Any) -> bool:
+    """Whether ``a <op> b`` is float32 with float32 (or a Python number): the operators then
+    take the internal ops (the layers' fast path); other dtypes go through ``ember.ops``,
+    which promotes them as Keras does."""
+    if a.data.dtype != _F32:
+        return False
+    kind = type(b)
+    return kind is float or kind is int or (isinstance(b, Tensor) and b.data.dtype == _F32)
 
 
 class Tensor:
@@ -392,44 +406,76 @@ class Tensor:
 
     # ----------------------------------------------------------------------- arithmetic
     def __add__(self, other: Any) -> Tensor:
-        from ember.ops import math
+        if _float32_pair(self, other):
+            from ember.ops import math
 
-        return math.add(self, other)
+            return math.add(self, other)
+        from ember.ops import elementwise
+
+        return elementwise.add(self, other)
 
     def __radd__(self, other: Any) -> Tensor:
-        from ember.ops import math
+        if _float32_pair(self, other):
+            from ember.ops import math
 
-        return math.add(other, self)
+            return math.add(other, self)
+        from ember.ops import elementwise
+
+        return elementwise.add(other, self)
 
     def __sub__(self, other: Any) -> Tensor:
-        from ember.ops import math
+        if _float32_pair(self, other):
+            from ember.ops import math
 
-        return math.subtract(self, other)
+            return math.subtract(self, other)
+        from ember.ops import elementwise
+
+        return elementwise.subtract(self, other)
 
     def __rsub__(self, other: Any) -> Tensor:
-        from ember.ops import math
+        if _float32_pair(self, other):
+            from ember.ops import math
 
-        return math.subtract(other, self)
+            return math.subtract(other, self)
+        from ember.ops import elementwise
+
+        return elementwise.subtract(other, self)
 
     def __mul__(self, other: Any) -> Tensor:
-        from ember.ops import math
+        if _float32_pair(self, other):
+            from ember.ops import math
 
-        return math.multiply(self, other)
+            return math.multiply(self, other)
+        from ember.ops import elementwise
+
+        return elementwise.multiply(self, other)
 
     def __rmul__(self, other: Any) -> Tensor:
-        from ember.ops import math
+        if _float32_pair(self, other):
+            from ember.ops import math
 
-        return math.multiply(other, self)
+            return math.multiply(other, self)
+        from ember.ops import elementwise
+
+        return elementwise.multiply(other, self)
 
     def __truediv__(self, other: Any) -> Tensor:
-        from ember.ops import math
+        if _float32_pair(self, other):
+            from ember.ops import math
 
-        return math.divide(self, other)
+            return math.divide(self, other)
+        from ember.ops import elementwise
+
+        return elementwise.divide(self, other)
 
     def __rtruediv__(self, other: Any) -> Tensor:
-        from ember.ops import math
+        if _float32_pair(self, other):
+            from ember.ops import math
 
-        return math.divide(other, self)
+            return math.divide(other, self)
+        from ember.ops import elementwise
+
+        return elementwise.divide(other, self)
 
     def __matmul__(self, other: Any) -> Tensor:
         from ember.ops import math
@@ -441,15 +487,120 @@ class Tensor:
 
         return math.matmul(other, self)
 
-    def __pow__(self, exponent: float) -> Tensor:
-        from ember.ops import math
+    def __pow__(self, exponent: Any) -> Tensor:
+        if _float32_pair(self, exponent) and not isinstance(exponent, Tensor):
+            from ember.ops import math
 
-        return math.power(self, exponent)
+            return math.power(self, exponent)
+        from ember.ops import elementwise
+
+        return elementwise.power(self, exponent)
 
     def __neg__(self) -> Tensor:
         from ember.ops import math
 
         return math.negative(self)
+
+    def __rpow__(self, base: Any) -> Tensor:
+        from ember.ops import elementwise
+
+        return elementwise.power(base, self)
+
+    def __floordiv__(self, other: Any) -> Tensor:
+        from ember.ops import elementwise
+
+        return elementwise.floor_divide(self, other)
+
+    def __rfloordiv__(self, other: Any) -> Tensor:
+        from ember.ops import elementwise
+
+        return elementwise.floor_divide(other, self)
+
+    def __mod__(self, other: Any) -> Tensor:
+        from ember.ops import elementwise
+
+        return elementwise.mod(self, other)
+
+    def __rmod__(self, other: Any) -> Tensor:
+        from ember.ops import elementwise
+
+        return elementwise.mod(other, self)
+
+    def __abs__(self) -> Tensor:
+        from ember.ops import elementwise
+
+        return elementwise.abs(self)
+
+    def __pos__(self) -> Tensor:
+        return self
+
+    # Comparisons are elementwise and give bool Tensors (as TensorFlow's); a Tensor stays
+    # hashable by identity (__hash__ above), so it can still key a dict.
+    def __lt__(self, other: Any) -> Tensor:
+        from ember.ops import elementwise
+
+        return elementwise.less(self, other)
+
+    def __le__(self, other: Any) -> Tensor:
+        from ember.ops import elementwise
+
+        return elementwise.less_equal(self, other)
+
+    def __gt__(self, other: Any) -> Tensor:
+        from ember.ops import elementwise
+
+        return elementwise.greater(self, other)
+
+    def __ge__(self, other: Any) -> Tensor:
+        from ember.ops import elementwise
+
+        return elementwise.greater_equal(self, other)
+
+    def __eq__(self, other: Any) -> Tensor:  # type: ignore[override]
+        from ember.ops import elementwise
+
+        return elementwise.equal(self, other)
+
+    def __ne__(self, other: Any) -> Tensor:  # type: ignore[override]
+        from ember.ops import elementwise
+
+        return elementwise.not_equal(self, other)
+
+    # &, |, ^ and ~: logical on bool tensors, bitwise on integers (as TensorFlow's).
+    def _bitwise(self, other: Any, logical: str, bitwise: str, swap: bool = False) -> Tensor:
+        from ember.ops import elementwise
+
+        a, b = (other, self) if swap else (self, other)
+        kinds = {
+            getattr(getattr(v, "dtype", None), "kind", "b" if type(v) is bool else "i")
+            for v in (a, b)
+        }
+        return getattr(elementwise, logical if kinds == {"b"} else bitwise)(a, b)
+
+    def __and__(self, other: Any) -> Tensor:
+        return self._bitwise(other, "logical_and", "bitwise_and")
+
+    def __rand__(self, other: Any) -> Tensor:
+        return self._bitwise(other, "logical_and", "bitwise_and", swap=True)
+
+    def __or__(self, other: Any) -> Tensor:
+        return self._bitwise(other, "logical_or", "bitwise_or")
+
+    def __ror__(self, other: Any) -> Tensor:
+        return self._bitwise(other, "logical_or", "bitwise_or", swap=True)
+
+    def __xor__(self, other: Any) -> Tensor:
+        return self._bitwise(other, "logical_xor", "bitwise_xor")
+
+    def __rxor__(self, other: Any) -> Tensor:
+        return self._bitwise(other, "logical_xor", "bitwise_xor", swap=True)
+
+    def __invert__(self) -> Tensor:
+        from ember.ops import elementwise
+
+        if self.dtype.kind == "b":
+            return elementwise.logical_not(self)
+        return elementwise.bitwise_invert(self)
 
     def __getitem__(self, index: Any) -> Tensor:
         from ember.ops import math

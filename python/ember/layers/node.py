@@ -106,6 +106,69 @@ class SymbolicTensor:
     def __getitem__(self, index: Any) -> Any:
         return self._op("getitem", index)
 
+    # The other operators Keras' symbolic tensors have (ember.ops by name). == stays identity,
+    # as on Keras' KerasTensor, and so does != here: graph code compares tensors by identity.
+    def _rop(self, op: str, other: Any) -> Any:
+        from ember.ops import dispatch
+
+        return dispatch.symbolic_call(op, (other, self), {})
+
+    def __rpow__(self, other: Any) -> Any:
+        return self._rop("power", other)
+
+    def __floordiv__(self, other: Any) -> Any:
+        return self._op("floor_divide", other)
+
+    def __rfloordiv__(self, other: Any) -> Any:
+        return self._rop("floor_divide", other)
+
+    def __mod__(self, other: Any) -> Any:
+        return self._op("mod", other)
+
+    def __rmod__(self, other: Any) -> Any:
+        return self._rop("mod", other)
+
+    def __abs__(self) -> Any:
+        return self._op("abs")
+
+    def __lt__(self, other: Any) -> Any:
+        return self._op("less", other)
+
+    def __le__(self, other: Any) -> Any:
+        return self._op("less_equal", other)
+
+    def __gt__(self, other: Any) -> Any:
+        return self._op("greater", other)
+
+    def __ge__(self, other: Any) -> Any:
+        return self._op("greater_equal", other)
+
+    def _logical(self, other: Any, logical: str, bitwise: str, swap: bool = False) -> Any:
+        dtypes = {getattr(v, "dtype", "bool" if type(v) is bool else "int") for v in (self, other)}
+        op = logical if dtypes == {"bool"} else bitwise
+        return self._rop(op, other) if swap else self._op(op, other)
+
+    def __and__(self, other: Any) -> Any:
+        return self._logical(other, "logical_and", "bitwise_and")
+
+    def __rand__(self, other: Any) -> Any:
+        return self._logical(other, "logical_and", "bitwise_and", swap=True)
+
+    def __or__(self, other: Any) -> Any:
+        return self._logical(other, "logical_or", "bitwise_or")
+
+    def __ror__(self, other: Any) -> Any:
+        return self._logical(other, "logical_or", "bitwise_or", swap=True)
+
+    def __xor__(self, other: Any) -> Any:
+        return self._logical(other, "logical_xor", "bitwise_xor")
+
+    def __rxor__(self, other: Any) -> Any:
+        return self._logical(other, "logical_xor", "bitwise_xor", swap=True)
+
+    def __invert__(self) -> Any:
+        return self._op("logical_not" if self.dtype == "bool" else "bitwise_invert")
+
 
 class Node:
     """One call of ``layer`` on symbolic ``inputs`` (kept in the call's structure)."""

@@ -32,7 +32,12 @@ def register(name: str, fn: Callable[..., Any]) -> None:
 
 
 def get_op(name: str) -> Callable[..., Any]:
-    """The eager function of the op ``name``; ValueError for a name ember does not have."""
+    """The eager function of the op ``name``; ValueError for a name ember does not have.
+    The public ``ember.ops`` namespace is loaded first, so a name always means its public op
+    (never the internal function registered before it)."""
+    import ember.ops
+
+    ember.ops._load()
     try:
         return _OPS[name]
     except (KeyError, TypeError):

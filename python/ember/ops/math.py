@@ -151,10 +151,10 @@ class MatMul(Function):
         a2 = a[None, :] if a.ndim == 1 else a
         b2 = b[:, None] if b.ndim == 1 else b
         g2 = g
-        if a.ndim == 1:
-            g2 = np.expand_dims(g2, -2)
         if b.ndim == 1:
-            g2 = np.expand_dims(g2, -1)
+            g2 = g2[..., None]
+        if a.ndim == 1:
+            g2 = g2[..., None, :]
         need_a, need_b = self.needs_input_grad
         ga = gb = None
         if need_a:
