@@ -265,8 +265,8 @@ def get(identifier: Any) -> Loss | None:
         if fn is not None:
             return _CLASS_FOR_FUNCTION[fn]()
         cls = _CLASSES.get(identifier)
-        if cls is not None and cls is not LossFunctionWrapper:
-            return cls()
+        if cls is not None:
+            return cls()  # LossFunctionWrapper: TypeError (no fn), as Keras
         if identifier.lower() in _AUTO_CROSSENTROPY:
             return _AutoCrossentropy(identifier)
         raise ValueError(
