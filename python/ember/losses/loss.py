@@ -188,7 +188,15 @@ def apply_mask(
     if sample_weight is None:
         return float_mask
     float_mask, sample_weight = squeeze_or_expand_to_same_rank(float_mask, sample_weight)
-    return sample_weight * float_mask
+    try:
+        return sample_weight * float_mask
+    except ValueError:
+        raise ValueError(
+            f"sample_weight of shape {sample_weight.shape} cannot be combined with the mask of "
+            f"shape {float_mask.shape} (from y_pred's Keras mask or the loss, e.g. "
+            f"ignore_class); expected a shape that broadcasts to it, e.g. "
+            f"{float_mask.shape[:1] + (1,) * (float_mask.ndim - 1)}"
+        ) from None
 
 
 def reduce_values(values: Tensor, sample_weight: np.ndarray | None, reduction: Any) -> Tensor:

@@ -15,7 +15,14 @@ import numpy as np
 
 from ember.autograd import Tensor
 from ember.losses import _ops
-from ember.losses.loss import LossFunctionWrapper, as_float_tensor, check_number, host_of
+from ember.losses.loss import (
+    LossFunctionWrapper,
+    as_float_tensor,
+    check_number,
+    float_array,
+    host_of,
+    on_device_of,
+)
 from ember.ops import activations as act
 from ember.ops import math as m
 
@@ -66,7 +73,12 @@ def circle(
             f"shape {y_pred.shape}"
         )
     query = _labels(fn, "y_true", y_true)
-    ref = y_pred if ref_embeddings is None else as_float_tensor(ref_embeddings)
+    if ref_embeddings is None:
+        ref = y_pred
+    elif isinstance(ref_embeddings, Tensor):
+        ref = as_float_tensor(ref_embeddings)
+    else:  # host data: put it where the embeddings are
+        ref = Tensor(on_device_of(y_pred, float_array(ref_embeddings)))
     keys = query if ref_labels is None else _labels(fn, "ref_labels", ref_labels)
     if query.shape[0] != y_pred.shape[0] or keys.shape[0] != ref.shape[0]:
         raise ValueError(
@@ -80,10 +92,10 @@ def circle(
     positive = same & ~np.eye(same.shape[0], same.shape[1], dtype=bool) if remove_diagonal else same
     negative = ~same
     dist = m.clip(m.subtract(1.0, m.matmul(y_pred, m.transpose(ref))), 0.0, np.inf)
-    pos_weights = m.clip(m.multiply(m.add(dist, margin), positive.astype(np.float32)), 0.0, np.inf)
-    neg_weights = m.clip(
-        m.multiply(m.subtract(1.0 + margin, dist), negative.astype(np.float32)), 0.0, np.inf
-    )
+    pos_mask = on_device_of(y_pred, positive.astype(np.float32))
+    neg_mask = on_device_of(y_pred, negative.astype(np.float32))
+    pos_weights = m.clip(m.multiply(m.add(dist, margin), pos_mask), 0.0, np.inf)
+    neg_weights = m.clip(m.multiply(m.subtract(1.0 + margin, dist), neg_mask), 0.0, np.inf)
     pos_scaled = m.multiply(m.multiply(pos_weights, -gamma), m.subtract(margin, dist))
     neg_scaled = m.multiply(m.multiply(neg_weights, gamma), m.subtract(1.0 - margin, dist))
     p_loss = _ops.masked_logsumexp(pos_scaled, positive, axis=1)
