@@ -34,7 +34,7 @@ from ember.losses.hinge import (
     hinge,
     squared_hinge,
 )
-from ember.losses.loss import Loss, LossFunctionWrapper, reduce_weighted_values
+from ember.losses.loss import Loss, LossFunctionWrapper
 from ember.losses.probabilistic import (
     BinaryCrossentropy,
     BinaryFocalCrossentropy,
@@ -125,7 +125,6 @@ __all__ = [
     "mean_squared_error",
     "mean_squared_logarithmic_error",
     "poisson",
-    "reduce_weighted_values",
     "serialize",
     "sparse_categorical_crossentropy",
     "squared_hinge",
