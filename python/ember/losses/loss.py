@@ -250,6 +250,11 @@ def reduce_weighted_values(
 
 
 # ---------------------------------------------------------------------- Loss
+def _as_target(y: Any) -> Any:
+    """Targets for ember's own loss functions, which read them as data (no conversion)."""
+    return y if isinstance(y, (Tensor, np.ndarray)) else np.asarray(y)
+
+
 def _convert(y: Any) -> Any:
     if isinstance(y, Mapping):
         return {k: _convert(v) for k, v in y.items()}
@@ -281,6 +286,8 @@ class Loss:
         4.0
     """
 
+    _builtin_fn = False  # call() is one of ember's loss functions
+
     def __init__(
         self,
         name: str | None = None,
@@ -303,7 +310,9 @@ class Loss:
     def __call__(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> Tensor:
         in_mask = mask_of(y_pred)
         y_pred = _convert(y_pred)
-        y_true = _convert(y_true)
+        # Keras hands call() float tensors; ember's own functions take the targets as they are
+        # (the same values, without a float copy and back to integer labels every step).
+        y_true = _as_target(y_true) if self._builtin_fn else _convert(y_true)
         losses = self.call(y_true, y_pred)
         if not isinstance(losses, Tensor):
             losses = m.to_float(losses)
@@ -360,9 +369,10 @@ class LossFunctionWrapper(Loss):
         super().__init__(name=name, reduction=reduction, dtype=dtype)
         self.fn = fn
         self._fn_kwargs = kwargs
+        self._builtin_fn = getattr(fn, "__module__", "").startswith("ember.losses.")
 
     def call(self, y_true: Any, y_pred: Any) -> Tensor:
-        if isinstance(y_true, Tensor) and isinstance(y_pred, Tensor):
+        if hasattr(y_true, "shape") and hasattr(y_pred, "shape"):
             y_true, y_pred = squeeze_or_expand_to_same_rank(y_true, y_pred)
         return self.fn(y_true, y_pred, **self._fn_kwargs)
 

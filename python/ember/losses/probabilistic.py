@@ -118,6 +118,8 @@ def elementwise_binary_crossentropy(
 
 
 def _integer_labels(fn: str, labels: np.ndarray) -> np.ndarray:
+    if labels.dtype.kind in "iu":
+        return labels.astype(np.int64, copy=False)
     if labels.dtype.kind == "f":
         if not np.all(np.isfinite(labels)) or np.any(labels != np.round(labels)):
             raise ValueError(f"{fn}: y_true must hold integer class ids; received {labels!r}")
