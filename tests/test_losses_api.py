@@ -827,10 +827,10 @@ MODULES = [
             "_ops",
             "probabilistic",
             "regression",
-            "hinge",
+            "hinges",
             "segmentation",
             "similarity",
-            "ctc",
+            "sequence",
         )
     ),
 ]

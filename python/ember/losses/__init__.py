@@ -8,7 +8,7 @@ models through ``fit`` and ``backward()``.
 
 Families: ``probabilistic`` (crossentropies, focal, generalized crossentropy, KL divergence,
 Poisson), ``regression`` (MSE, MAE, MAPE, MSLE, cosine similarity, Huber, log-cosh),
-``hinge``, ``segmentation`` (Dice, Tversky), ``similarity`` (Circle) and ``ctc``.
+``hinges``, ``segmentation`` (Dice, Tversky), ``similarity`` (Circle) and ``sequence`` (CTC).
 
 Example:
     >>> from ember import losses
@@ -25,8 +25,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ember.autograd import Tensor
-from ember.losses.ctc import CTC, ctc
-from ember.losses.hinge import (
+from ember.losses.hinges import (
     CategoricalHinge,
     Hinge,
     SquaredHinge,
@@ -70,6 +69,7 @@ from ember.losses.regression import (
     mean_squared_logarithmic_error,
 )
 from ember.losses.segmentation import Dice, Tversky, dice, tversky
+from ember.losses.sequence import CTC, ctc
 from ember.losses.similarity import Circle, circle
 from ember.saving.object_registration import (
     CustomObjectScope,
