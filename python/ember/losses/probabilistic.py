@@ -149,7 +149,7 @@ def binary_crossentropy(
     target = float_array(y_true)
     if label_smoothing:
         target = target * np.float32(1.0 - label_smoothing) + np.float32(0.5 * label_smoothing)
-    axis = check_axis("binary_crossentropy", axis, y_pred.ndim)
+    axis = check_axis("binary_crossentropy", axis, y_pred.ndim, allow_none=True)
     per = elementwise_binary_crossentropy(target, y_pred, from_logits)
     return m.mean(per, axis=axis)
 
@@ -279,7 +279,7 @@ def binary_focal_crossentropy(
     target = float_array(y_true)
     if label_smoothing:
         target = target * np.float32(1.0 - label_smoothing) + np.float32(0.5 * label_smoothing)
-    axis = check_axis(fn, axis, y_pred.ndim)
+    axis = check_axis(fn, axis, y_pred.ndim, allow_none=True)
     if from_logits:
         y_pred = act.activation(y_pred, "sigmoid")
     bce = elementwise_binary_crossentropy(target, y_pred, False, fn)
