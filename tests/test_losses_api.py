@@ -234,6 +234,13 @@ def _cases():
             yb,
             2 * rng.standard_normal((5, 3)),
         ),
+        (
+            "bce_all_axes",
+            lambda t, p: losses.binary_crossentropy(t, p, axis=(0, 1)),
+            lambda t, p: bce64(t, p, axis=(0, 1)),
+            yb,
+            _probs(rng, (5, 3)),
+        ),
         ("cce", losses.categorical_crossentropy, cce64, onehot, _probs(rng, (5, 4))),
         (
             "cce_logits_smoothing",
