@@ -601,13 +601,17 @@ class Variable(Tensor):
         4.0
     """
 
-    __slots__ = ("name", "trainable", "_layer_trainable")
+    __slots__ = ("name", "trainable", "_layer_trainable", "regularizer", "constraint")
 
     def __init__(self, value: Any, trainable: bool = True, name: str = "variable") -> None:
         super().__init__(_copy(value, "C"))
         self.name = name
         self.trainable = bool(trainable)
         self.requires_grad = self.trainable
+        # Set by Layer.add_weight: the penalty in Layer.losses, the projection the optimizer
+        # applies after each update (ember.regularizers, ember.constraints).
+        self.regularizer: Any = None
+        self.constraint: Any = None
 
     def assign(self, value: Any) -> None:
         """Overwrite the values in place (shape must match)."""
