@@ -167,7 +167,11 @@ def test_constraint_matches_keras(name):
 @pytest.mark.parametrize("name", names("layer"))
 def test_layer_losses_and_their_gradients_match_keras(name):
     config, a = load(name)
-    layer = getattr(layers, config["class_name"])(**config["config"])
+    wrapped = config.get("wrapped")
+    inner = (
+        () if wrapped is None else (getattr(layers, wrapped["class_name"])(**wrapped["config"]),)
+    )
+    layer = getattr(layers, config["class_name"])(*inner, **config["config"])
     x = a["x"]
     layer.build(x.shape)
     layer.set_weights(indexed(a, "w"))
