@@ -47,7 +47,7 @@ def _float32(value: float) -> float:
     return float(np.float32(value))
 
 
-def validate_float_arg(value: Any, name: str) -> float:
+def _validate_float_arg(value: Any, name: str) -> float:
     """A penalty factor as a float; ValueError unless a finite number >= 0."""
     if (
         not isinstance(value, (int, float, np.integer, np.floating))
@@ -99,8 +99,8 @@ class L1L2(Regularizer):
     """
 
     def __init__(self, l1: float | None = 0.0, l2: float | None = 0.0) -> None:
-        self.l1 = validate_float_arg(0.0 if l1 is None else l1, name="l1")
-        self.l2 = validate_float_arg(0.0 if l2 is None else l2, name="l2")
+        self.l1 = _validate_float_arg(0.0 if l1 is None else l1, name="l1")
+        self.l2 = _validate_float_arg(0.0 if l2 is None else l2, name="l2")
 
     def __call__(self, x: Any) -> Tensor:
         total: Tensor | None = None
@@ -124,7 +124,7 @@ class L1(Regularizer):
     """
 
     def __init__(self, l1: float | None = 0.01) -> None:
-        self.l1 = _float32(validate_float_arg(0.01 if l1 is None else l1, name="l1"))
+        self.l1 = _float32(_validate_float_arg(0.01 if l1 is None else l1, name="l1"))
 
     def __call__(self, x: Any) -> Tensor:
         return math_ops.multiply(math_ops.sum(math_ops.abs(x)), self.l1)
@@ -142,7 +142,7 @@ class L2(Regularizer):
     """
 
     def __init__(self, l2: float | None = 0.01) -> None:
-        self.l2 = validate_float_arg(0.01 if l2 is None else l2, name="l2")
+        self.l2 = _validate_float_arg(0.01 if l2 is None else l2, name="l2")
 
     def __call__(self, x: Any) -> Tensor:
         return math_ops.multiply(math_ops.sum(math_ops.square(x)), self.l2)
@@ -164,7 +164,7 @@ class OrthogonalRegularizer(Regularizer):
     """
 
     def __init__(self, factor: float = 0.01, mode: str = "rows") -> None:
-        self.factor = _float32(validate_float_arg(factor, name="factor"))
+        self.factor = _float32(_validate_float_arg(factor, name="factor"))
         if mode not in {"rows", "columns"}:
             raise ValueError(
                 "Invalid value for argument `mode`. Expected one of "
@@ -326,7 +326,13 @@ def serialize(regularizer: Any) -> Any:
 
 
 def serialize_object(obj: Any, kind: str) -> Any:
-    """Keras' config of a regularizer or constraint (``kind`` names the Keras module)."""
+    """Keras' config of a regularizer or constraint (``kind``: ``"regularizers"`` or
+    ``"constraints"``, the Keras module built-ins are written under); None stays None.
+
+    Example:
+        >>> serialize_object(L1L2(0.5, 0.25), "regularizers")["config"]
+        {'l1': 0.5, 'l2': 0.25}
+    """
     if obj is None:
         return None
     from ember.saving.serialization_lib import function_name

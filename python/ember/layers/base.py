@@ -90,7 +90,14 @@ _LOSSES = _LossTracking()
 
 def losses_in_use() -> bool:
     """Whether any live layer holds added losses or a regularized weight: when not, every
-    ``losses`` list is empty and training skips collecting them."""
+    ``losses`` list is empty and training skips collecting them.
+
+    Example:
+        >>> layer = ember.layers.Dense(2, kernel_regularizer="l2")
+        >>> layer.build((None, 3))
+        >>> losses_in_use()
+        True
+    """
     return bool(_LOSSES.holders) or bool(_LOSSES.regularized)
 
 
@@ -206,12 +213,19 @@ class Layer:
         constraint: Any = None,
         **kwargs: Any,
     ) -> Variable:
-        """Create a Variable owned by this layer.
+        """Create a Variable owned by this layer. ``regularizer`` (any ``regularizers.get``
+        identifier) adds its penalty of the variable to ``losses`` while the variable is
+        trainable; ``constraint`` (any ``constraints.get`` identifier) projects it after each
+        optimizer update. Both are kept on the variable (``.regularizer``, ``.constraint``).
 
         Example:
             >>> layer = ember.layers.Layer()
             >>> layer.add_weight(name="w", shape=(2,), initializer="zeros").shape
             (2,)
+            >>> w = layer.add_weight(shape=(2,), initializer="ones", regularizer="l2",
+            ...                      constraint="non_neg")
+            >>> [round(float(t), 4) for t in layer.losses], type(w.constraint).__name__
+            ([0.02], 'NonNeg')
         """
         regularizer = regularizers_module.get(regularizer)
         constraint = constraints_module.get(constraint)
@@ -380,7 +394,14 @@ class Layer:
     @property
     def activity_regularizer(self) -> Any:
         """A regularizer applied to the layer's outputs on every call: its penalty, divided
-        by the batch size, joins ``losses`` (settable, as in Keras)."""
+        by the batch size, joins ``losses`` (settable, as in Keras).
+
+        Example:
+            >>> layer = ember.layers.Flatten(activity_regularizer="l1")
+            >>> _ = layer(np.ones((2, 3)))
+            >>> [round(float(t), 4) for t in layer.losses]
+            [0.03]
+        """
         return self._activity_regularizer
 
     @activity_regularizer.setter
