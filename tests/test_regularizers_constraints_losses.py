@@ -708,3 +708,51 @@ def test_every_layer_argument_is_accepted_and_round_trips():
         for a in args:
             assert config[a]["class_name"] == ("L2" if a.endswith("_regularizer") else "NonNeg")
         assert cls.from_config(config).get_config() == config
+
+
+# --------------------------------------------------------------------------- device
+
+
+def test_penalties_and_constraints_run_on_the_device_stand_in():
+    # The CUDA code paths (weights and batches on the device, ops through CudaArray) on the
+    # host stand-in of the extension: training matches the CPU run.
+    import fake_cuda
+
+    def build() -> ember.Sequential:
+        ember.utils.set_random_seed(0)
+        return ember.Sequential(
+            [
+                ember.Input((5,)),
+                layers.Dense(
+                    4,
+                    activation="tanh",
+                    kernel_regularizer=regularizers.L1L2(0.01, 0.02),
+                    bias_regularizer="l2",
+                    activity_regularizer=regularizers.L2(0.01),
+                    kernel_constraint=constraints.MaxNorm(0.7),
+                    bias_constraint=constraints.NonNeg(),
+                ),
+                MeanPenalty(),
+                layers.Dense(
+                    2,
+                    kernel_regularizer=regularizers.OrthogonalRegularizer(0.1),
+                    kernel_constraint=constraints.MinMaxNorm(0.5, 0.9, rate=0.5),
+                ),
+            ]
+        )
+
+    rng = np.random.default_rng(6)
+    x, y = rng.random((8, 5), dtype=np.float32), rng.random((8, 2), dtype=np.float32)
+    results = {}
+    ember.cuda._use_backend(fake_cuda)
+    try:
+        for device in ("cpu", "cuda"):
+            model = build()
+            model.compile("adam", loss="mse", device=device)
+            history = model.fit(x, y, epochs=2, batch_size=4, shuffle=False, verbose=0)
+            results[device] = (history.history["loss"], model.get_weights())
+    finally:
+        ember.cuda._reset()
+    np.testing.assert_allclose(results["cuda"][0], results["cpu"][0], rtol=1e-5)
+    for a, b in zip(results["cuda"][1], results["cpu"][1]):
+        np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5)

@@ -29,6 +29,7 @@ from typing import Any
 
 import numpy as np
 
+from ember import device
 from ember.autograd import Tensor
 from ember.ops import math as math_ops
 from ember.saving.object_registration import (
@@ -187,7 +188,8 @@ class OrthogonalRegularizer(Regularizer):
         else:
             product = math_ops.matmul(math_ops.transpose(x), x)
             size = x.shape[1]
-        off_diagonal = math_ops.multiply(product, 1.0 - np.eye(size, dtype=np.float32))
+        mask = device.to(1.0 - np.eye(size, dtype=np.float32), device.of(x.data))
+        off_diagonal = math_ops.multiply(product, mask)
         pairs = size * (size - 1.0) / 2.0  # 0 for a single row: nan, as in Keras
         total = math_ops.multiply(math_ops.sum(math_ops.abs(off_diagonal)), self.factor * 0.5)
         with np.errstate(divide="ignore", invalid="ignore"):
