@@ -756,3 +756,62 @@ def test_penalties_and_constraints_run_on_the_device_stand_in():
     np.testing.assert_allclose(results["cuda"][0], results["cpu"][0], rtol=1e-5)
     for a, b in zip(results["cuda"][1], results["cpu"][1]):
         np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5)
+
+
+def test_the_keras_guide_on_add_loss_runs_unchanged():
+    # "Making new layers and models via subclassing", section "The add_loss() method".
+    class ActivityRegularization(layers.Layer):
+        def __init__(self, rate=1e-2):
+            super().__init__()
+            self.rate = rate
+
+        def call(self, inputs):
+            self.add_loss(self.rate * inputs.mean())
+            return inputs
+
+    class OuterLayer(layers.Layer):
+        def __init__(self):
+            super().__init__()
+            self.activity_reg = ActivityRegularization(1e-2)
+
+        def call(self, inputs):
+            return self.activity_reg(inputs)
+
+    layer = OuterLayer()
+    assert len(layer.losses) == 0  # never called yet
+    _ = layer(np.zeros((1, 1)))
+    assert len(layer.losses) == 1
+    _ = layer(np.zeros((1, 1)))
+    assert len(layer.losses) == 1  # reset at the start of each __call__
+
+    class OuterLayerWithKernelRegularizer(layers.Layer):
+        def __init__(self):
+            super().__init__()
+            self.dense = layers.Dense(32, kernel_regularizer=regularizers.l2(1e-3))
+
+        def call(self, inputs):
+            return self.dense(inputs)
+
+    layer = OuterLayerWithKernelRegularizer()
+    _ = layer(np.zeros((1, 1)))
+    kernel = layer.dense.kernel.numpy().astype(np.float64)
+    np.testing.assert_allclose(
+        [float(t) for t in layer.losses], [1e-3 * (kernel**2).sum()], rtol=1e-5
+    )
+
+    inputs = ember.Input(shape=(3,))
+    outputs = ActivityRegularization()(inputs)
+    model = ember.Model(inputs, outputs)
+    x, y = np.random.random((2, 3)), np.random.random((2, 3))
+    model.compile(optimizer="adam", loss="mse")
+    with_mse = model.fit(x, y, verbose=0).history["loss"][0]
+    np.testing.assert_allclose(with_mse, ((x - y) ** 2).mean() + 1e-2 * x.mean(), rtol=1e-5)
+    # The guide says the model can now train on its own loss alone; Keras 3.15 though keeps
+    # the loss of the earlier compile() when compile() gets none, and so does ember.
+    model.compile(optimizer="adam")
+    again = model.fit(x, y, verbose=0).history["loss"][0]
+    np.testing.assert_allclose(again, with_mse, rtol=1e-5)
+    fresh = ember.Model(inputs, outputs)
+    fresh.compile(optimizer="adam")  # never given a loss: its own is minimized, y is unused
+    alone = fresh.fit(x, y, verbose=0).history["loss"][0]
+    np.testing.assert_allclose(alone, 1e-2 * x.mean(), rtol=1e-5)

@@ -93,8 +93,11 @@ class Trainer:
         for spec in flatten(metrics):
             if spec is not None and str(spec).lower() not in ("accuracy", "acc"):
                 metrics_module.get(spec)
-        self._loss_spec = loss
-        self._loss_weights_spec = loss_weights
+        if loss is not None or not getattr(self, "compiled", False):
+            # As Keras: compiling again without a loss keeps the loss compiled before (a model
+            # that adds its own losses and was never given one trains on those alone).
+            self._loss_spec = loss
+            self._loss_weights_spec = loss_weights
         self._metrics_spec = metrics
         self._outputs_compiled = None
         self.compiled = True
