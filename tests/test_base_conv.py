@@ -181,31 +181,40 @@ def test_argument_validation_in_one_place():
 
 
 @pytest.mark.parametrize(
-    "arg",
+    "arg, value, expected",
     [
-        "kernel_regularizer",
-        "bias_regularizer",
-        "activity_regularizer",
-        "kernel_constraint",
-        "bias_constraint",
+        ("kernel_regularizer", "l2", {"class_name": "L2", "config": {"l2": 0.01}}),
+        ("bias_regularizer", "l1", {"class_name": "L1", "config": {"l1": float(np.float32(0.01))}}),
+        ("activity_regularizer", "l2", {"class_name": "L2", "config": {"l2": 0.01}}),
+        (
+            "kernel_constraint",
+            "max_norm",
+            {"class_name": "MaxNorm", "config": {"max_value": 2, "axis": 0}},
+        ),
+        ("bias_constraint", "non_neg", {"class_name": "NonNeg", "config": {}}),
     ],
 )
 @pytest.mark.parametrize("cls", [layers.Conv1D, layers.Conv2D, layers.Conv2DTranspose])
-def test_regularizers_and_constraints_are_refused_at_construction(cls, arg):
-    with pytest.raises(NotImplementedError, match=rf"reg_layer: the argument `{arg}`"):
-        cls(2, 3, name="reg_layer", **{arg: "l2"})
+def test_regularizers_and_constraints_are_resolved_and_written_as_keras(cls, arg, value, expected):
+    # Replaces the test that these were refused at construction (they are implemented now).
+    config = cls(2, 3, name="reg_layer", **{arg: value}).get_config()
+    kind = "regularizers" if arg.endswith("regularizer") else "constraints"
+    assert config[arg] == {"module": f"keras.{kind}", **expected, "registered_name": None}
+    assert type(cls.from_config(config).get_config()[arg]) is dict
+    assert cls.from_config(config).get_config()[arg] == config[arg]
 
 
 def test_kernel_and_bias_regularizers_reach_add_weight():
-    # The one spot a later change fills in: _add_kernel/_add_bias hand them to add_weight.
-    layer = layers.Conv2D(2, 3)
-    layer.kernel_regularizer = "l2"
-    with pytest.raises(NotImplementedError, match="regularizers and constraints"):
-        layer.build((None, 5, 5, 1))
-    layer = layers.Conv1D(2, 3)
-    layer.bias_constraint = "non_neg"
-    with pytest.raises(NotImplementedError, match="regularizers and constraints"):
-        layer.build((None, 5, 1))
+    # The one spot: _add_kernel/_add_bias hand the regularizers and constraints to add_weight.
+    layer = layers.Conv2D(2, 3, kernel_regularizer="l2", bias_constraint="non_neg")
+    layer.build((None, 5, 5, 1))
+    assert layer.kernel.regularizer is layer.kernel_regularizer
+    assert layer.kernel.constraint is None and layer.bias.regularizer is None
+    assert layer.bias.constraint is layer.bias_constraint
+    layer = layers.Conv1D(2, 3, bias_regularizer="l1", kernel_constraint="unit_norm")
+    layer.build((None, 5, 1))
+    assert layer.bias.regularizer is layer.bias_regularizer
+    assert layer.kernel.constraint is layer.kernel_constraint
 
 
 NON_POSITIVE = [

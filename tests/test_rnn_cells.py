@@ -710,10 +710,9 @@ def test_bad_cells_and_inputs_name_what_is_wrong():
         layers.GRUCell(2, dropout=1.5)
     with pytest.raises(NotImplementedError, match="softmax"):
         layers.SimpleRNNCell(2, activation="softmax")
-    with pytest.raises(NotImplementedError, match="kernel_regularizer"):
-        layers.LSTMCell(2, kernel_regularizer="l2")
-    with pytest.raises(NotImplementedError, match="activity_regularizer"):
-        layers.RNN(layers.LSTMCell(2), activity_regularizer="l2")
+    # Regularizers are accepted (tests/test_regularizers_constraints_losses.py checks them).
+    with pytest.raises(ValueError, match="kernel_regularizer|regularizer"):
+        layers.LSTMCell(2, kernel_regularizer="no_such_regularizer")
     rnn = layers.RNN(layers.LSTMCell(3))
     with pytest.raises(ValueError, match="expected ndim=3"):
         rnn(np.zeros((2, 3), np.float32))

@@ -842,6 +842,8 @@ class Variable(Tensor):
         "synchronization",
         "overwrite_with_gradient",
         "_layer_trainable",
+        "regularizer",
+        "constraint",
     )
 
     def __init__(
@@ -898,6 +900,10 @@ class Variable(Tensor):
         self.synchronization = synchronization or "none"
         self.overwrite_with_gradient = False
         self.requires_grad = self.trainable and data.dtype.kind == "f"
+        # Set by Layer.add_weight: the penalty in Layer.losses, the projection the optimizer
+        # applies after each update (ember.regularizers, ember.constraints).
+        self.regularizer: Any = None
+        self.constraint: Any = None
 
     @property
     def value(self) -> Tensor:

@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from ember import device
-from ember.autograd import Tensor, Variable
+from ember.autograd import Tensor, Variable, no_grad
 from ember.device import kernels
 from ember.saving.object_registration import (
     CustomObjectScope,
@@ -322,7 +322,8 @@ class Optimizer:
 
     # -- stepping
     def apply_gradients(self, grads_and_vars: Iterable[tuple[Any, Variable]]) -> None:
-        """Apply one update for each (gradient, variable) pair (None gradients are skipped)."""
+        """Apply one update for each (gradient, variable) pair (None gradients are skipped),
+        then each updated variable's ``constraint`` (``add_weight(constraint=...)``)."""
         pairs = [(g, v) for g, v in grads_and_vars if g is not None]
         if not pairs:
             return
@@ -342,7 +343,17 @@ class Optimizer:
                 kernels(decayed[0]).weight_decay_(decayed, factor=float(self.weight_decay) * lr)
         slots = [self._slots_for(v) for v in variables]
         self._update([v.data for v in variables], grads, slots, lr, self.iterations + 1)
+        self._apply_constraints(variables)
         self.iterations += 1
+
+    @staticmethod
+    def _apply_constraints(variables: list[Variable]) -> None:
+        """Project each updated variable with its constraint, after the update (Keras)."""
+        for v in variables:
+            constraint = getattr(v, "constraint", None)
+            if constraint is not None:
+                with no_grad():
+                    v.assign(constraint(v))
 
     def apply(self, grads: Sequence[Any], trainable_variables: Sequence[Variable]) -> None:
         self.apply_gradients(zip(grads, trainable_variables))

@@ -17,15 +17,19 @@ Example:
 
 from __future__ import annotations
 
+import collections
 import inspect
 import itertools
 import re
+import weakref
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
+from ember import constraints as constraints_module
 from ember import initializers as initializers_module
+from ember import regularizers as regularizers_module
 from ember.autograd import Tensor, Variable, numpy_dtype, real_numpy_dtype, standardize_dtype
 from ember.layers.input_spec import InputSpec, assert_input_compatibility
 from ember.layers.node import Node, SymbolicTensor, flatten, is_symbolic, map_structure
@@ -65,6 +69,39 @@ def shape_of(x: Any) -> Any:
     return map_structure(lambda t: tuple(t.shape), x)
 
 
+class _LossTracking:
+    """What ``add_loss`` and ``losses`` need to know across layers, kept so that a model
+    without added losses or regularizers pays nothing for them per step.
+
+    ``depth`` counts the calls now running of layers whose calls are tracked (``_loss_hooks``:
+    layers with sub-layers, an activity regularizer or added losses); a tracked call at depth
+    0 starts a forward pass and first clears the added losses of itself and its sub-layers, as
+    Keras clears them at the start of the outermost call. ``holders`` are the layers holding
+    added losses now (nothing to clear when empty) and ``regularized`` the layers owning a
+    weight with a regularizer (no weight penalties to compute when empty)."""
+
+    def __init__(self) -> None:
+        self.depth = 0
+        self.holders: weakref.WeakSet[Layer] = weakref.WeakSet()
+        self.regularized: weakref.WeakSet[Layer] = weakref.WeakSet()
+
+
+_LOSSES = _LossTracking()
+
+
+def losses_in_use() -> bool:
+    """Whether any live layer holds added losses or a regularized weight: when not, every
+    ``losses`` list is empty and training skips collecting them.
+
+    Example:
+        >>> layer = ember.layers.Dense(2, kernel_regularizer="l2")
+        >>> layer.build((None, 3))
+        >>> losses_in_use()
+        True
+    """
+    return bool(_LOSSES.holders) or bool(_LOSSES.regularized)
+
+
 class Layer:
     """Base class of every layer. Subclasses override ``build``, ``call``,
     ``compute_output_shape`` and ``get_config``, and declare what inputs they accept as
@@ -81,6 +118,9 @@ class Layer:
     #: What the layer accepts (rank, axis sizes, ...): checked by ``__call__``, never by
     #: ``call``. A class default, so a subclass may set it before or after ``super().__init__``.
     input_spec: InputSpec | list[InputSpec] | None = None
+    #: Whether ``__call__`` tracks this layer's calls for added losses (see _LossTracking).
+    _loss_hooks: bool = False
+    _activity_regularizer: Any = None
 
     def __init_subclass__(
         cls, serialized_name: str | None = None, aliases: tuple[str, ...] = (), **kwargs: Any
@@ -100,6 +140,7 @@ class Layer:
         batch_input_shape: Any = None,
         batch_size: int | None = None,
         input_dim: int | None = None,
+        activity_regularizer: Any = None,
         **kwargs: Any,
     ) -> None:
         if kwargs:
@@ -112,6 +153,8 @@ class Layer:
                 "float32"
             )
         object.__setattr__(self, "_sublayers", [])
+        self._losses: list[Tensor] = []
+        self.activity_regularizer = activity_regularizer
         self.name = name if name is not None else unique_name(to_snake_case(type(self).__name__))
         self._trainable = bool(trainable)
         self.built = False
@@ -135,12 +178,14 @@ class Layer:
     def __setattr__(self, key: str, value: Any) -> None:
         if isinstance(value, Layer) and key != "_outer" and value not in self._sublayers:
             self._sublayers.append(value)
+            object.__setattr__(self, "_loss_hooks", True)
         object.__setattr__(self, key, value)
 
     def _track_layers(self, layers: list[Layer]) -> None:
         for layer in layers:
             if layer not in self._sublayers:
                 self._sublayers.append(layer)
+                object.__setattr__(self, "_loss_hooks", True)
 
     @property
     def trainable(self) -> bool:
@@ -178,11 +223,20 @@ class Layer:
         Keras' positional form ``add_weight(shape, initializer, dtype)`` works, and so does
         ember's own ``add_weight("kernel", shape, initializer)`` (a name first).
 
+        ``regularizer`` (any ``regularizers.get`` identifier) adds its penalty of the variable
+        to ``losses`` while the variable is trainable; ``constraint`` (any ``constraints.get``
+        identifier) projects it after each optimizer update. Both are kept on the variable
+        (``.regularizer``, ``.constraint``).
+
         Example:
             >>> layer = ember.layers.Layer(name="scale")
             >>> w = layer.add_weight(shape=(2,), initializer="zeros", name="w")
             >>> w.shape, w.path
             ((2,), 'scale/w')
+            >>> w = layer.add_weight(shape=(2,), initializer="ones", regularizer="l2",
+            ...                      constraint="non_neg")
+            >>> [round(float(t), 4) for t in layer.losses], type(w.constraint).__name__
+            ([0.02], 'NonNeg')
         """
         if args:
             # ember's own form puts the name first: (name, shape, initializer, trainable);
@@ -206,10 +260,8 @@ class Layer:
             initializer = given.get("initializer", initializer)
             dtype = given.get("dtype", dtype)
             trainable = given.get("trainable", trainable)
-        if regularizer is not None or constraint is not None:
-            raise NotImplementedError(
-                f"{self.name}: weight regularizers and constraints are not supported yet"
-            )
+        regularizer = regularizers_module.get(regularizer)
+        constraint = constraints_module.get(constraint)
         if not isinstance(overwrite_with_gradient, bool):
             raise TypeError(
                 f"`overwrite_with_gradient` must be a boolean. Received: {overwrite_with_gradient}"
@@ -236,6 +288,9 @@ class Layer:
         )
         w.path = f"{self.name}/{w.name}"
         w.requires_grad = w.trainable and self._trainable and dtype.kind == "f"
+        w.regularizer, w.constraint = regularizer, constraint
+        if regularizer is not None:
+            _LOSSES.regularized.add(self)
         self._own_weights.append(w)
         return w
 
@@ -379,7 +434,10 @@ class Layer:
             mask = _mask_of(inputs)
         if self._call_takes_mask and mask is not None:
             kwargs["mask"] = mask
-        outputs = self.call(inputs, *args[1:], **kwargs)
+        if self._loss_hooks:
+            outputs = self._call_tracking_losses(inputs, args[1:], kwargs)
+        else:
+            outputs = self.call(inputs, *args[1:], **kwargs)
         out_mask = self.compute_mask(inputs, mask)
         if out_mask is not None:
             for t in flatten(outputs):
@@ -401,13 +459,142 @@ class Layer:
         mask = inputs._keras_mask
         if self._call_takes_mask and mask is not None:
             kwargs["mask"] = mask
-        outputs = self.call(inputs, **kwargs)
+        if self._loss_hooks:
+            outputs = self._call_tracking_losses(inputs, (), kwargs)
+        else:
+            outputs = self.call(inputs, **kwargs)
         out_mask = self.compute_mask(inputs, mask)
         if out_mask is not None:
             for t in flatten(outputs):
                 if isinstance(t, Tensor):
                     t._keras_mask = out_mask
         return outputs
+
+    # ------------------------------------------------------------------ losses
+    @property
+    def activity_regularizer(self) -> Any:
+        """A regularizer applied to the layer's outputs on every call: its penalty, divided
+        by the batch size, joins ``losses`` (settable, as in Keras).
+
+        Example:
+            >>> layer = ember.layers.Flatten(activity_regularizer="l1")
+            >>> _ = layer(np.ones((2, 3)))
+            >>> [round(float(t), 4) for t in layer.losses]
+            [0.03]
+        """
+        return self._activity_regularizer
+
+    @activity_regularizer.setter
+    def activity_regularizer(self, value: Any) -> None:
+        regularizer = regularizers_module.get(value)
+        object.__setattr__(self, "_activity_regularizer", regularizer)
+        if regularizer is not None:
+            object.__setattr__(self, "_loss_hooks", True)
+
+    def add_loss(self, loss: Any) -> None:
+        """Add a loss Tensor (or a list of them), usually from inside ``call``: it joins
+        ``losses`` until the next outermost call starts, and ``fit`` minimizes the compiled
+        loss plus the sum of ``model.losses`` (a non-scalar loss counts with its sum).
+
+        Example:
+            >>> class Penalty(ember.layers.Layer):
+            ...     def call(self, x):
+            ...         self.add_loss(1e-2 * x.mean())
+            ...         return x
+            >>> layer = Penalty()
+            >>> _ = layer(np.full((2, 2), 3.0))
+            >>> [round(float(t), 4) for t in layer.losses]
+            [0.03]
+        """
+        values = flatten(loss) if isinstance(loss, (list, tuple, dict)) else [loss]
+        for value in values:
+            if not isinstance(value, Tensor):
+                raise ValueError(
+                    "`add_loss()` can only be called from inside `build()` or "
+                    f"`call()`, on a tensor input. Received invalid value: {value}"
+                )
+        self._losses.extend(values)
+        _LOSSES.holders.add(self)
+        object.__setattr__(self, "_loss_hooks", True)
+
+    @property
+    def losses(self) -> list[Tensor]:
+        """The scalar losses of the last forward pass: those added with ``add_loss`` (and by
+        activity regularizers) by this layer, then by its sub-layers, then the penalties of
+        the regularized trainable weights, computed now from their current values.
+
+        Example:
+            >>> layer = ember.layers.Dense(2, kernel_initializer="ones", kernel_regularizer="l2")
+            >>> layer.build((None, 3))
+            >>> [round(float(t), 4) for t in layer.losses]
+            [0.06]
+        """
+        out = list(self._losses)
+        for layer in self._flatten_layers(include_self=False):
+            out.extend(layer._losses)
+        out.extend(self._regularization_losses())
+        return out
+
+    def _regularization_losses(self) -> list[Tensor]:
+        out = []
+        for w in self.trainable_weights:
+            regularizer = getattr(w, "regularizer", None)
+            if regularizer is not None:
+                value = regularizer(w)
+                out.append(value if isinstance(value, Tensor) else Tensor(np.float32(value)))
+        return out
+
+    def _flatten_layers(self, include_self: bool = True) -> list[Layer]:
+        """This layer (optionally) and all its sub-layers, nested ones too, each once, in
+        Keras' order (``losses`` lists added losses in this order)."""
+        out: list[Layer] = [self] if include_self else []
+        seen = {id(self)}
+        queue = collections.deque(self._sublayers)
+        while queue:
+            layer = queue.popleft()
+            if id(layer) in seen:
+                continue
+            seen.add(id(layer))
+            out.append(layer)
+            queue.extendleft(layer._sublayers)
+        return out
+
+    def _clear_losses(self) -> None:
+        """Drop the added losses of this layer and its sub-layers."""
+        holders = _LOSSES.holders
+        for layer in self._flatten_layers():
+            if layer._losses:
+                layer._losses.clear()
+                holders.discard(layer)
+
+    def _call_tracking_losses(self, inputs: Any, args: tuple, kwargs: dict) -> Any:
+        """``call`` for layers whose calls matter to added losses: an outermost call clears
+        the losses of the last forward pass first; the activity regularizer's penalty is added
+        after."""
+        state = _LOSSES
+        if state.depth == 0 and state.holders:
+            self._clear_losses()
+        state.depth += 1
+        try:
+            outputs = self.call(inputs, *args, **kwargs)
+        finally:
+            state.depth -= 1
+        if self._activity_regularizer is not None:
+            self._add_activity_losses(outputs)
+        return outputs
+
+    def _add_activity_losses(self, outputs: Any) -> None:
+        regularizer = self._activity_regularizer
+        for output in flatten(outputs):
+            if not isinstance(output, Tensor):
+                continue
+            loss = regularizer(output)
+            if not isinstance(loss, Tensor):
+                loss = Tensor(np.float32(loss))
+            if output.ndim > 0:  # per sample, as Keras (0 for an empty batch)
+                batch = output.shape[0]
+                loss = loss / float(batch) if batch else loss * 0.0
+            self.add_loss(loss)
 
     def _inference_fn(self) -> Callable[[np.ndarray], np.ndarray] | None:
         """A numpy-in, numpy-out function equal to ``call(x, training=False)``, or None.
@@ -499,6 +686,10 @@ class Layer:
             "trainable": self.trainable,
             "dtype": "float32",
         }
+        if self._activity_regularizer is not None:
+            config["activity_regularizer"] = regularizers_module.serialize(
+                self._activity_regularizer
+            )
         if self._batch_input_shape is not None:
             config["batch_input_shape"] = list(self._batch_input_shape)
         return config
@@ -558,6 +749,8 @@ def trace_output_specs(layer: Layer, args: tuple, kwargs: dict) -> Any:
             with no_grad(), np.errstate(all="ignore"):
                 runs.append(layer(*concrete_args, **concrete_kwargs))
     finally:
+        if _LOSSES.holders:  # what the stand-ins added is no loss of the model (as Keras)
+            layer._clear_losses()
         if own_spec is _NO_SPEC:
             del layer.__dict__["input_spec"]
         else:

@@ -37,10 +37,12 @@ import numpy as np
 
 from ember import _C
 from ember import activations as activations_module
+from ember import constraints as constraints_module
 from ember import initializers as initializers_module
+from ember import regularizers as regularizers_module
 from ember.autograd import Tensor, Variable
 from ember.layers.base import Layer
-from ember.layers.core import check_data_format, fused_or_none, reject
+from ember.layers.core import check_data_format, fused_or_none
 from ember.layers.input_spec import InputSpec
 from ember.ops import convolutional as conv_ops
 from ember.ops import math as math_ops
@@ -201,24 +203,12 @@ class BaseConv(Layer):
         output_padding: Any = None,
         **kwargs: Any,
     ) -> None:
-        super().__init__(**kwargs)
+        super().__init__(activity_regularizer=activity_regularizer, **kwargs)
         rank, name = self.rank, self.name
-        self.kernel_regularizer = kernel_regularizer
-        self.bias_regularizer = bias_regularizer
-        self.activity_regularizer = activity_regularizer
-        self.kernel_constraint = kernel_constraint
-        self.bias_constraint = bias_constraint
-        # Until ember has regularizers and constraints: refused here, at construction.
-        # Implementing them means deleting this call; _add_kernel/_add_bias already pass
-        # them to add_weight and get_config already lists them.
-        reject(
-            name,
-            kernel_regularizer=kernel_regularizer,
-            bias_regularizer=bias_regularizer,
-            activity_regularizer=activity_regularizer,
-            kernel_constraint=kernel_constraint,
-            bias_constraint=bias_constraint,
-        )
+        self.kernel_regularizer = regularizers_module.get(kernel_regularizer)
+        self.bias_regularizer = regularizers_module.get(bias_regularizer)
+        self.kernel_constraint = constraints_module.get(kernel_constraint)
+        self.bias_constraint = constraints_module.get(bias_constraint)
         check_data_format(name, data_format)
         self.data_format = "channels_last"
         if self.transpose and groups != 1:
@@ -437,11 +427,11 @@ class BaseConv(Layer):
             "use_bias": self.use_bias,
             "kernel_initializer": initializers_module.serialize(self.kernel_initializer),
             "bias_initializer": initializers_module.serialize(self.bias_initializer),
-            "kernel_regularizer": self.kernel_regularizer,
-            "bias_regularizer": self.bias_regularizer,
-            "activity_regularizer": self.activity_regularizer,
-            "kernel_constraint": self.kernel_constraint,
-            "bias_constraint": self.bias_constraint,
+            "kernel_regularizer": regularizers_module.serialize(self.kernel_regularizer),
+            "bias_regularizer": regularizers_module.serialize(self.bias_regularizer),
+            "activity_regularizer": regularizers_module.serialize(self.activity_regularizer),
+            "kernel_constraint": constraints_module.serialize(self.kernel_constraint),
+            "bias_constraint": constraints_module.serialize(self.bias_constraint),
         }
 
 

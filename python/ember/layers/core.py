@@ -15,7 +15,9 @@ import numpy as np
 
 from ember import _C, _random
 from ember import activations as activations_module
+from ember import constraints as constraints_module
 from ember import initializers as initializers_module
+from ember import regularizers as regularizers_module
 from ember.autograd import Tensor
 from ember.layers.base import Layer
 from ember.layers.input_spec import InputSpec
@@ -46,7 +48,13 @@ def fused_or_none(activation: Any) -> str | None:
 
 
 class Dense(Layer):
-    """``activation(inputs @ kernel + bias)`` on the last axis; kernel is (input_dim, units)."""
+    """``activation(inputs @ kernel + bias)`` on the last axis; kernel is (input_dim, units).
+
+    Example:
+        >>> layer = ember.layers.Dense(3, kernel_regularizer="l2", bias_constraint="non_neg")
+        >>> layer(np.ones((2, 4))).shape, len(layer.losses)
+        ((2, 3), 1)
+    """
 
     def __init__(
         self,
@@ -62,15 +70,7 @@ class Dense(Layer):
         bias_constraint: Any = None,
         **kwargs: Any,
     ) -> None:
-        super().__init__(**kwargs)
-        reject(
-            self.name,
-            kernel_regularizer=kernel_regularizer,
-            bias_regularizer=bias_regularizer,
-            activity_regularizer=activity_regularizer,
-            kernel_constraint=kernel_constraint,
-            bias_constraint=bias_constraint,
-        )
+        super().__init__(activity_regularizer=activity_regularizer, **kwargs)
         if not isinstance(units, (int, np.integer)) or units < 1:
             raise ValueError(
                 f"Received an invalid value for `units`, expected a positive integer. "
@@ -81,6 +81,10 @@ class Dense(Layer):
         self.use_bias = bool(use_bias)
         self.kernel_initializer = initializers_module.get(kernel_initializer)
         self.bias_initializer = initializers_module.get(bias_initializer)
+        self.kernel_regularizer = regularizers_module.get(kernel_regularizer)
+        self.bias_regularizer = regularizers_module.get(bias_regularizer)
+        self.kernel_constraint = constraints_module.get(kernel_constraint)
+        self.bias_constraint = constraints_module.get(bias_constraint)
         self.input_spec = InputSpec(min_ndim=2)
 
     def build(self, input_shape: Any) -> None:
@@ -90,9 +94,23 @@ class Dense(Layer):
                 f"{self.name}: the last dimension of the inputs to a Dense layer should be "
                 f"defined. Found None. Full input shape received: {tuple(input_shape)}"
             )
-        self.kernel = self.add_weight("kernel", (input_dim, self.units), self.kernel_initializer)
+        self.kernel = self.add_weight(
+            "kernel",
+            (input_dim, self.units),
+            self.kernel_initializer,
+            regularizer=self.kernel_regularizer,
+            constraint=self.kernel_constraint,
+        )
         self.bias = (
-            self.add_weight("bias", (self.units,), self.bias_initializer) if self.use_bias else None
+            self.add_weight(
+                "bias",
+                (self.units,),
+                self.bias_initializer,
+                regularizer=self.bias_regularizer,
+                constraint=self.bias_constraint,
+            )
+            if self.use_bias
+            else None
         )
         self.input_spec = InputSpec(min_ndim=2, axes={-1: input_dim})
         self.built = True
@@ -132,6 +150,10 @@ class Dense(Layer):
             "use_bias": self.use_bias,
             "kernel_initializer": initializers_module.serialize(self.kernel_initializer),
             "bias_initializer": initializers_module.serialize(self.bias_initializer),
+            "kernel_regularizer": regularizers_module.serialize(self.kernel_regularizer),
+            "bias_regularizer": regularizers_module.serialize(self.bias_regularizer),
+            "kernel_constraint": constraints_module.serialize(self.kernel_constraint),
+            "bias_constraint": constraints_module.serialize(self.bias_constraint),
         }
 
 
@@ -435,11 +457,6 @@ class Embedding(Layer):
         if input_length is not None and "input_shape" not in kwargs:
             kwargs["input_shape"] = (input_length,)
         super().__init__(**kwargs)
-        reject(
-            self.name,
-            embeddings_regularizer=embeddings_regularizer,
-            embeddings_constraint=embeddings_constraint,
-        )
         for arg, v in (("input_dim", input_dim), ("output_dim", output_dim)):
             if not isinstance(v, (int, np.integer)) or v < 1:
                 raise ValueError(
@@ -447,13 +464,19 @@ class Embedding(Layer):
                 )
         self.input_dim, self.output_dim = int(input_dim), int(output_dim)
         self.embeddings_initializer = initializers_module.get(embeddings_initializer)
+        self.embeddings_regularizer = regularizers_module.get(embeddings_regularizer)
+        self.embeddings_constraint = constraints_module.get(embeddings_constraint)
         self.mask_zero = bool(mask_zero)
         self.supports_masking = self.mask_zero
         self._produces_mask = self.mask_zero
 
     def build(self, input_shape: Any) -> None:
         self.embeddings = self.add_weight(
-            "embeddings", (self.input_dim, self.output_dim), self.embeddings_initializer
+            "embeddings",
+            (self.input_dim, self.output_dim),
+            self.embeddings_initializer,
+            regularizer=self.embeddings_regularizer,
+            constraint=self.embeddings_constraint,
         )
         self.built = True
 
@@ -476,6 +499,9 @@ class Embedding(Layer):
             "input_dim": self.input_dim,
             "output_dim": self.output_dim,
             "embeddings_initializer": initializers_module.serialize(self.embeddings_initializer),
+            "embeddings_regularizer": regularizers_module.serialize(self.embeddings_regularizer),
+            "activity_regularizer": regularizers_module.serialize(self.activity_regularizer),
+            "embeddings_constraint": constraints_module.serialize(self.embeddings_constraint),
             "mask_zero": self.mask_zero,
         }
 

@@ -15,10 +15,11 @@ from typing import Any
 
 import numpy as np
 
+from ember import constraints as constraints_module
 from ember import initializers as initializers_module
+from ember import regularizers as regularizers_module
 from ember.autograd import Tensor
 from ember.layers.base import Layer
-from ember.layers.core import reject
 from ember.layers.input_spec import InputSpec
 from ember.ops import math as math_ops
 from ember.ops import normalization as norm_ops
@@ -44,13 +45,6 @@ class BatchNormalization(Layer):
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
-        reject(
-            self.name,
-            beta_regularizer=beta_regularizer,
-            gamma_regularizer=gamma_regularizer,
-            beta_constraint=beta_constraint,
-            gamma_constraint=gamma_constraint,
-        )
         self.axis = int(axis) if isinstance(axis, (int, np.integer)) else axis
         self.momentum = float(momentum)
         self.epsilon = float(epsilon)
@@ -60,6 +54,10 @@ class BatchNormalization(Layer):
         self.gamma_initializer = initializers_module.get(gamma_initializer)
         self.moving_mean_initializer = initializers_module.get(moving_mean_initializer)
         self.moving_variance_initializer = initializers_module.get(moving_variance_initializer)
+        self.beta_regularizer = regularizers_module.get(beta_regularizer)
+        self.gamma_regularizer = regularizers_module.get(gamma_regularizer)
+        self.beta_constraint = constraints_module.get(beta_constraint)
+        self.gamma_constraint = constraints_module.get(gamma_constraint)
         self.synchronized = synchronized
         self.supports_masking = True
 
@@ -77,8 +75,28 @@ class BatchNormalization(Layer):
                 f"input shape {tuple(input_shape)}"
             )
         shape = (channels,)
-        self.gamma = self.add_weight("gamma", shape, self.gamma_initializer) if self.scale else None
-        self.beta = self.add_weight("beta", shape, self.beta_initializer) if self.center else None
+        self.gamma = (
+            self.add_weight(
+                "gamma",
+                shape,
+                self.gamma_initializer,
+                regularizer=self.gamma_regularizer,
+                constraint=self.gamma_constraint,
+            )
+            if self.scale
+            else None
+        )
+        self.beta = (
+            self.add_weight(
+                "beta",
+                shape,
+                self.beta_initializer,
+                regularizer=self.beta_regularizer,
+                constraint=self.beta_constraint,
+            )
+            if self.center
+            else None
+        )
         self.moving_mean = self.add_weight(
             "moving_mean", shape, self.moving_mean_initializer, trainable=False
         )
@@ -126,5 +144,9 @@ class BatchNormalization(Layer):
             "gamma_initializer": ser(self.gamma_initializer),
             "moving_mean_initializer": ser(self.moving_mean_initializer),
             "moving_variance_initializer": ser(self.moving_variance_initializer),
+            "beta_regularizer": regularizers_module.serialize(self.beta_regularizer),
+            "gamma_regularizer": regularizers_module.serialize(self.gamma_regularizer),
+            "beta_constraint": constraints_module.serialize(self.beta_constraint),
+            "gamma_constraint": constraints_module.serialize(self.gamma_constraint),
             "synchronized": self.synchronized,
         }

@@ -32,9 +32,9 @@ from typing import Any
 
 import numpy as np
 
+from ember import regularizers as regularizers_module
 from ember.autograd import Tensor
 from ember.layers.base import Layer
-from ember.layers.core import reject
 from ember.layers.input_spec import InputSpec, assert_input_compatibility
 from ember.layers.node import flatten
 from ember.layers.rnn_cells import (
@@ -124,10 +124,6 @@ class RNN(Layer):
                 "The RNN cell should have a `state_size` attribute (single integer or list of "
                 f"integers, one integer per RNN state). Received: cell={cell}"
             )
-        reject(
-            kwargs.get("name") or type(self).__name__,
-            activity_regularizer=kwargs.pop("activity_regularizer", None),
-        )
         super().__init__(**kwargs)
         state_size = getattr(cell, "state_size", None)
         if state_size is None:
@@ -639,8 +635,6 @@ class _CellRNN(RNN):
                 "Invalid valid received for argument `use_cudnn`. Expected one of "
                 f"{{'auto', True, False}}. Received: use_cudnn={use_cudnn}"
             )
-        name = kwargs.get("name") or type(self).__name__
-        reject(name, activity_regularizer=activity_regularizer)
         cell = self._cell_class(
             name=self._cell_name,
             trainable=kwargs.get("trainable", True),
@@ -654,6 +648,7 @@ class _CellRNN(RNN):
             go_backwards=go_backwards,
             stateful=stateful,
             unroll=unroll,
+            activity_regularizer=activity_regularizer,
             **kwargs,
         )
 
@@ -684,7 +679,8 @@ class _CellRNN(RNN):
         cell = self.cell.get_config()
         for key in ("name", "trainable", "dtype"):
             cell.pop(key, None)
-        return {**config, **cell, "activity_regularizer": None}
+        activity = regularizers_module.serialize(self.activity_regularizer)
+        return {**config, **cell, "activity_regularizer": activity}
 
     @classmethod
     def from_config(cls, config: dict, custom_objects: dict[str, Any] | None = None) -> RNN:

@@ -33,10 +33,11 @@ import numpy as np
 
 from ember import _random
 from ember import activations as activations_module
+from ember import constraints as constraints_module
 from ember import initializers as initializers_module
+from ember import regularizers as regularizers_module
 from ember.autograd import Tensor
 from ember.layers.base import Layer
-from ember.layers.core import reject
 from ember.ops import math as math_ops
 from ember.ops import recurrent as rnn_ops
 from ember.saving.serialization_lib import deserialize_layer, serialize_keras_object
@@ -102,15 +103,6 @@ class _BuiltinCell(Layer):
     ) -> None:
         kwargs.pop("implementation", None)  # Keras' internal kernel choice; ember has one
         super().__init__(**kwargs)
-        reject(
-            self.name,
-            kernel_regularizer=kernel_regularizer,
-            recurrent_regularizer=recurrent_regularizer,
-            bias_regularizer=bias_regularizer,
-            kernel_constraint=kernel_constraint,
-            recurrent_constraint=recurrent_constraint,
-            bias_constraint=bias_constraint,
-        )
         if isinstance(units, bool) or not isinstance(units, (int, np.integer)) or units < 1:
             raise ValueError(
                 f"Received an invalid value for argument `units`, expected a "
@@ -130,8 +122,12 @@ class _BuiltinCell(Layer):
         self.kernel_initializer = initializers_module.get(kernel_initializer)
         self.recurrent_initializer = initializers_module.get(recurrent_initializer)
         self.bias_initializer = initializers_module.get(bias_initializer)
-        self.kernel_regularizer = self.recurrent_regularizer = self.bias_regularizer = None
-        self.kernel_constraint = self.recurrent_constraint = self.bias_constraint = None
+        self.kernel_regularizer = regularizers_module.get(kernel_regularizer)
+        self.recurrent_regularizer = regularizers_module.get(recurrent_regularizer)
+        self.bias_regularizer = regularizers_module.get(bias_regularizer)
+        self.kernel_constraint = constraints_module.get(kernel_constraint)
+        self.recurrent_constraint = constraints_module.get(recurrent_constraint)
+        self.bias_constraint = constraints_module.get(bias_constraint)
         self.dropout = float(dropout)
         self.recurrent_dropout = float(recurrent_dropout)
         self.seed = seed
@@ -156,12 +152,28 @@ class _BuiltinCell(Layer):
         if features is None:
             raise ValueError(f"{self.name}: the feature dimension of the inputs must be known")
         width = self._gates * self.units
-        self.kernel = self.add_weight("kernel", (features, width), self.kernel_initializer)
+        self.kernel = self.add_weight(
+            "kernel",
+            (features, width),
+            self.kernel_initializer,
+            regularizer=self.kernel_regularizer,
+            constraint=self.kernel_constraint,
+        )
         self.recurrent_kernel = self.add_weight(
-            "recurrent_kernel", (self.units, width), self.recurrent_initializer
+            "recurrent_kernel",
+            (self.units, width),
+            self.recurrent_initializer,
+            regularizer=self.recurrent_regularizer,
+            constraint=self.recurrent_constraint,
         )
         self.bias = (
-            self.add_weight("bias", self._bias_shape(), self._bias_init())
+            self.add_weight(
+                "bias",
+                self._bias_shape(),
+                self._bias_init(),
+                regularizer=self.bias_regularizer,
+                constraint=self.bias_constraint,
+            )
             if self.use_bias
             else None
         )
@@ -289,12 +301,12 @@ class _BuiltinCell(Layer):
             "kernel_initializer": ser(self.kernel_initializer),
             "recurrent_initializer": ser(self.recurrent_initializer),
             "bias_initializer": ser(self.bias_initializer),
-            "kernel_regularizer": None,
-            "recurrent_regularizer": None,
-            "bias_regularizer": None,
-            "kernel_constraint": None,
-            "recurrent_constraint": None,
-            "bias_constraint": None,
+            "kernel_regularizer": regularizers_module.serialize(self.kernel_regularizer),
+            "recurrent_regularizer": regularizers_module.serialize(self.recurrent_regularizer),
+            "bias_regularizer": regularizers_module.serialize(self.bias_regularizer),
+            "kernel_constraint": constraints_module.serialize(self.kernel_constraint),
+            "recurrent_constraint": constraints_module.serialize(self.recurrent_constraint),
+            "bias_constraint": constraints_module.serialize(self.bias_constraint),
             "dropout": self.dropout,
             "recurrent_dropout": self.recurrent_dropout,
             "seed": self.seed,

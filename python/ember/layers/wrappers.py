@@ -131,6 +131,9 @@ class Bidirectional(Layer):
         backward = self.backward_layer.call(
             inputs, mask=mask, training=training, initial_state=b_state
         )
+        for layer, out in ((self.forward_layer, forward), (self.backward_layer, backward)):
+            if layer.activity_regularizer is not None:  # as Keras, which calls each half
+                layer._add_activity_losses(out)
         f_states = b_states = []
         if self.return_state:
             forward, *f_states = forward

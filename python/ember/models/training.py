@@ -23,6 +23,7 @@ from ember import optimizers as optimizers_module
 from ember.autograd import Tensor, no_grad
 from ember.callbacks import CallbackList, History
 from ember.callbacks.callback import pythonify_logs
+from ember.layers import base as layer_base
 from ember.layers.node import flatten, map_structure
 from ember.models import data as data_module
 from ember.ops import math as math_ops
@@ -90,8 +91,11 @@ class Trainer:
         for spec in flatten(metrics):
             if spec is not None and str(spec).lower() not in ("accuracy", "acc"):
                 metrics_module.get(spec)
-        self._loss_spec = loss
-        self._loss_weights_spec = loss_weights
+        if loss is not None or not getattr(self, "compiled", False):
+            # As Keras: compiling again without a loss keeps the loss compiled before (a model
+            # that adds its own losses and was never given one trains on those alone).
+            self._loss_spec = loss
+            self._loss_weights_spec = loss_weights
         self._metrics_spec = metrics
         self._outputs_compiled = None
         self.compiled = True
@@ -211,8 +215,6 @@ class Trainer:
                     ms,
                 )
             )
-        if all(o.loss is None for o in outs):
-            raise ValueError("No loss to compute. Provide a `loss` argument in `compile()`.")
         self._outputs_compiled = outs
         return outs
 
@@ -274,11 +276,21 @@ class Trainer:
             )
         return list(structure)
 
+    def _added_losses(self) -> list[Tensor]:
+        """``self.losses`` (added losses and weight penalties of this forward pass), without
+        walking the layers when no layer has any."""
+        return self.losses if layer_base.losses_in_use() else []
+
     def _loss_and_logs(self, y: Any, y_pred: Any, sample_weight: Any) -> tuple[Tensor, dict]:
+        """The total loss to minimize: the compiled losses (each times its loss weight) plus
+        the sum of ``model.losses``, as Keras' ``compute_loss``."""
         preds = flatten(y_pred) if isinstance(y_pred, (list, tuple, dict)) else [y_pred]
         outputs = self._compile_outputs(len(preds))
         names = [o.name for o in outputs]
-        targets = self._as_list(y, len(preds), names, "y")
+        if y is None and all(o.loss is None for o in outputs):
+            targets: list[Any] = [None] * len(preds)  # the model's own losses need no y
+        else:
+            targets = self._as_list(y, len(preds), names, "y")
         weights = (
             self._as_list(sample_weight, len(preds), names, "sample_weight")
             if isinstance(sample_weight, (list, dict)) and len(preds) > 1
@@ -286,7 +298,8 @@ class Trainer:
         )
         self._ensure_metrics(outputs, targets, preds)
         total: Tensor | None = None
-        batch = len(flatten(targets)[0]) if flatten(targets) else 1
+        given = [t for t in flatten(targets) if t is not None]
+        batch = len(given[0]) if given else _batch_size(preds)
         for out, yt, yp, sw in zip(outputs, targets, preds, weights):
             if out.loss is None:
                 continue
@@ -296,10 +309,15 @@ class Trainer:
             out.loss_tracker.update_state(device_module.host(value.data), sample_weight=batch)
             scaled = value if out.weight == 1.0 else math_ops.multiply(value, out.weight)
             total = scaled if total is None else math_ops.add(total, scaled)
-        assert total is not None
+        for extra in self._added_losses():
+            if extra.ndim:
+                extra = math_ops.sum(extra)
+            total = extra if total is None else math_ops.add(total, extra)
+        if total is None:
+            raise ValueError("No loss to compute. Provide a `loss` argument in `compile()`.")
         self._loss_tracker.update_state(device_module.host(total.data), sample_weight=batch)
         for out, yt, yp in zip(outputs, targets, preds):
-            if out.metrics:
+            if out.metrics and yt is not None:
                 pred = device_module.host(yp.data)  # metrics are computed on the host
                 for m in out.metrics:
                     m.update_state(yt, pred)  # as Keras: only weighted_metrics see weights
@@ -638,6 +656,11 @@ class Trainer:
             return logs
         values = [logs[k] for k in self.metrics_names if k in logs]
         return values[0] if len(values) == 1 else values
+
+
+def _batch_size(preds: list[Any]) -> int:
+    shape = getattr(preds[0], "shape", ()) if preds else ()
+    return int(shape[0]) if len(shape) else 1
 
 
 def _first_row(a: Any) -> Any:

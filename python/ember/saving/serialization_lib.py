@@ -53,10 +53,20 @@ _KIND_MODULES: dict[str, tuple[str, ...]] = {
     "losses": ("ember.losses",),
     "metrics": ("ember.metrics",),
     "optimizers": ("ember.optimizers",),
+    "regularizers": ("ember.regularizers",),
+    "constraints": ("ember.constraints",),
 }
 _KIND_OF_MODULE_PART = {**{k: k for k in _KIND_MODULES}, "models": "layers"}
 # Searched in this order for a class config without a (known) module.
-_CLASS_KINDS = ("layers", "losses", "metrics", "optimizers", "initializers")
+_CLASS_KINDS = (
+    "layers",
+    "losses",
+    "metrics",
+    "optimizers",
+    "initializers",
+    "regularizers",
+    "constraints",
+)
 # Searched in this order for a function named in a config (as Keras' built-in modules).
 _FUNCTION_KINDS = ("activations", "losses", "metrics")
 
