@@ -23,6 +23,8 @@ class SwapEMAWeights(Callback):
         >>> SwapEMAWeights(swap_on_epoch=True)  # doctest: +SKIP
     """
 
+    __ember_not_implemented__ = "ember's optimizers keep no moving averages (use_ema)"
+
     def __init__(self, swap_on_epoch: bool = False) -> None:
         super().__init__()
         raise NotImplementedError(

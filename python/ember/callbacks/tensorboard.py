@@ -25,6 +25,8 @@ class TensorBoard(Callback):
         >>> CSVLogger("training.csv")  # the curves, in a file ember writes  # doctest: +SKIP
     """
 
+    __ember_not_implemented__ = "TensorBoard event files need TensorFlow's summary writer"
+
     def __init__(
         self,
         log_dir: str = "logs",
@@ -50,6 +52,8 @@ class OrbaxCheckpoint(Callback):
     Example:
         >>> ModelCheckpoint("ckpt/{epoch}.keras")  # ember's checkpoints  # doctest: +SKIP
     """
+
+    __ember_not_implemented__ = "Orbax checkpoints need the Orbax library (JAX)"
 
     def __init__(
         self,

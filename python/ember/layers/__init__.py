@@ -69,6 +69,7 @@ from ember.layers.pooling import (
     MaxPooling2D,
 )
 from ember.layers.recurrent import GRU, LSTM, RNN, SimpleRNN
+from ember.layers.regularization import ActivityRegularization
 from ember.layers.rnn_cells import GRUCell, LSTMCell, SimpleRNNCell, StackedRNNCells
 from ember.layers.wrappers import Bidirectional, TimeDistributed
 from ember.saving.serialization_lib import deserialize_layer as _deserialize_layer
@@ -106,6 +107,7 @@ Deconvolution2D = Conv2DTranspose
 
 __all__ = [
     "Activation",
+    "ActivityRegularization",
     "Add",
     "Average",
     "AveragePooling1D",

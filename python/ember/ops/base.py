@@ -105,6 +105,7 @@ def not_implemented(name: str, reason: str) -> Callable[..., Any]:
 
     stub.__name__ = stub.__qualname__ = name
     stub.__doc__ = f"Not implemented in ember ({reason}); raises NotImplementedError."
+    stub.__ember_not_implemented__ = reason  # type: ignore[attr-defined]  (see _not_implemented)
     stub.not_implemented = reason  # type: ignore[attr-defined]
     return stub
 
