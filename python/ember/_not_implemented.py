@@ -42,7 +42,9 @@ def stub_function(namespace: str, name: str, reason: str) -> Callable[..., Any]:
     return stub
 
 
-def stub_class(namespace: str, name: str, reason: str, base: type = object, module: str = "") -> type:
+def stub_class(
+    namespace: str, name: str, reason: str, base: type = object, module: str = ""
+) -> type:
     """A class (subclass of ``base``, so ``isinstance`` checks and subclass statements work)
     whose instantiation raises NotImplementedError naming ``keras.<namespace>.<name>``."""
 
