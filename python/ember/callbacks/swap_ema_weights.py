@@ -28,6 +28,7 @@ class SwapEMAWeights(Callback):
     def __init__(self, swap_on_epoch: bool = False) -> None:
         super().__init__()
         raise NotImplementedError(
-            "SwapEMAWeights: ember's optimizers do not support `use_ema=True` (exponential "
+            "SwapEMAWeights: keras.callbacks.SwapEMAWeights is not implemented in ember: its "
+            "optimizers do not support `use_ema=True` (exponential "
             "moving averages of the weights), which this callback swaps in"
         )

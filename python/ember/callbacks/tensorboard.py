@@ -41,8 +41,9 @@ class TensorBoard(Callback):
     ) -> None:
         super().__init__()
         raise NotImplementedError(
-            "TensorBoard: ember does not write TensorBoard event files (they need "
-            "TensorFlow's summary writer); use ember.callbacks.CSVLogger for training curves"
+            "TensorBoard: keras.callbacks.TensorBoard is not implemented in ember: it does not "
+            "write TensorBoard event files (they need TensorFlow's summary writer); use "
+            "ember.callbacks.CSVLogger for training curves"
         )
 
 
@@ -57,7 +58,7 @@ class OrbaxCheckpoint(Callback):
 
     def __init__(
         self,
-        directory: str,
+        directory: str | None = None,
         monitor: str = "val_loss",
         verbose: int = 0,
         save_best_only: bool = False,
@@ -70,6 +71,7 @@ class OrbaxCheckpoint(Callback):
     ) -> None:
         super().__init__()
         raise NotImplementedError(
-            "OrbaxCheckpoint: ember does not write Orbax checkpoints; use "
-            "ember.callbacks.ModelCheckpoint or BackupAndRestore"
+            "OrbaxCheckpoint: keras.callbacks.OrbaxCheckpoint is not implemented in ember: it "
+            "does not write Orbax checkpoints; use ember.callbacks.ModelCheckpoint or "
+            "BackupAndRestore"
         )

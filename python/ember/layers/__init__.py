@@ -7,9 +7,17 @@ Example:
     32
 """
 
+from ember import _not_implemented
+from ember.layers.adaptive_pooling import (
+    AdaptiveAveragePooling1D,
+    AdaptiveAveragePooling2D,
+    AdaptiveMaxPooling1D,
+    AdaptiveMaxPooling2D,
+)
 from ember.layers.base import Layer
 from ember.layers.convolutional import (
     Conv1D,
+    Conv1DTranspose,
     Conv2D,
     Conv2DTranspose,
     Cropping2D,
@@ -101,6 +109,7 @@ def deserialize(config: dict, custom_objects: dict | None = None) -> Layer:
 
 # Keras' other names for the same classes (registered as aliases by each class statement).
 Convolution1D = Conv1D
+Convolution1DTranspose = Conv1DTranspose
 Convolution2D = Conv2D
 Convolution2DTranspose = Conv2DTranspose
 Deconvolution2D = Conv2DTranspose
@@ -108,6 +117,10 @@ Deconvolution2D = Conv2DTranspose
 __all__ = [
     "Activation",
     "ActivityRegularization",
+    "AdaptiveAveragePooling1D",
+    "AdaptiveAveragePooling2D",
+    "AdaptiveMaxPooling1D",
+    "AdaptiveMaxPooling2D",
     "Add",
     "Average",
     "AveragePooling1D",
@@ -118,9 +131,11 @@ __all__ = [
     "Bidirectional",
     "Concatenate",
     "Conv1D",
+    "Conv1DTranspose",
     "Conv2D",
     "Conv2DTranspose",
     "Convolution1D",
+    "Convolution1DTranspose",
     "Convolution2D",
     "Convolution2DTranspose",
     "Cropping2D",
@@ -178,3 +193,141 @@ __all__ = [
     "serialize",
     "subtract",
 ]
+
+# ------------------------------------------------------------------ not implemented
+# The rest of keras.layers: each name exists and raises NotImplementedError with its reason
+# (tests/test_keras_coverage.py checks that every Keras 3 name is here, one way or the other).
+_VOLUMETRIC = "volumetric (3-D) layers: ember's convolution and pooling kernels are 1-D/2-D"
+_PREPROCESSING = "preprocessing and augmentation layers come with ember.data (issue 13)"
+_AUGMENTATION = "image augmentation beyond issue 13's Random* layers is not planned yet"
+_FOREIGN = "wraps another framework's modules, which ember does not load"
+_NOT_YET = "not implemented yet"
+_STANDINS = {
+    **dict.fromkeys(
+        (
+            "AdaptiveAveragePooling3D",
+            "AdaptiveMaxPooling3D",
+            "AveragePooling3D",
+            "AvgPool3D",
+            "Conv3D",
+            "Conv3DTranspose",
+            "Convolution3D",
+            "Convolution3DTranspose",
+            "Cropping3D",
+            "GlobalAveragePooling3D",
+            "GlobalAvgPool3D",
+            "GlobalMaxPool3D",
+            "GlobalMaxPooling3D",
+            "MaxPool3D",
+            "MaxPooling3D",
+            "SpatialDropout3D",
+            "UpSampling3D",
+            "ZeroPadding3D",
+            "ConvLSTM3D",
+        ),
+        _VOLUMETRIC,
+    ),
+    **dict.fromkeys(
+        ("ConvLSTM1D", "ConvLSTM2D"),
+        "convolutional LSTMs have no fused sequence kernel yet (the RNN kernels are dense)",
+    ),
+    **dict.fromkeys(
+        (
+            "DepthwiseConv1D",
+            "DepthwiseConv2D",
+            "SeparableConv1D",
+            "SeparableConv2D",
+            "SeparableConvolution1D",
+            "SeparableConvolution2D",
+        ),
+        "depthwise and separable convolutions are planned on BaseConv (grouped kernels)",
+    ),
+    **dict.fromkeys(
+        (
+            "CategoryEncoding",
+            "CenterCrop",
+            "Discretization",
+            "Hashing",
+            "IntegerLookup",
+            "Normalization",
+            "RandomBrightness",
+            "RandomContrast",
+            "RandomCrop",
+            "RandomFlip",
+            "RandomRotation",
+            "RandomTranslation",
+            "RandomZoom",
+            "Resizing",
+            "StringLookup",
+            "TextVectorization",
+        ),
+        _PREPROCESSING,
+    ),
+    **dict.fromkeys(
+        (
+            "AugMix",
+            "AutoContrast",
+            "ContrastLimitedAdaptiveHistogramEqualization",
+            "CutMix",
+            "Equalization",
+            "HashedCrossing",
+            "MaxNumBoundingBoxes",
+            "MixUp",
+            "Pipeline",
+            "RandAugment",
+            "RandomColorDegeneration",
+            "RandomColorJitter",
+            "RandomElasticTransform",
+            "RandomErasing",
+            "RandomGaussianBlur",
+            "RandomGrayscale",
+            "RandomHue",
+            "RandomInvert",
+            "RandomPerspective",
+            "RandomPosterization",
+            "RandomSaturation",
+            "RandomSharpness",
+            "RandomShear",
+            "Solarization",
+        ),
+        _AUGMENTATION,
+    ),
+    **dict.fromkeys(
+        ("MelSpectrogram", "STFTSpectrogram"),
+        "spectrograms need complex FFTs, and ember has no complex dtype",
+    ),
+    **dict.fromkeys(("FlaxLayer", "JaxLayer", "TFSMLayer", "TorchModuleWrapper"), _FOREIGN),
+    **dict.fromkeys(
+        (
+            "AdditiveAttention",
+            "AlphaDropout",
+            "Attention",
+            "Cropping1D",
+            "Dot",
+            "ELU",
+            "EinsumDense",
+            "GaussianDropout",
+            "GaussianNoise",
+            "GroupNormalization",
+            "GroupQueryAttention",
+            "Identity",
+            "Lambda",
+            "LayerNormalization",
+            "MultiHeadAttention",
+            "PReLU",
+            "RMSNormalization",
+            "ReversibleEmbedding",
+            "SpatialDropout1D",
+            "SpatialDropout2D",
+            "SpectralNormalization",
+            "UnitNormalization",
+            "UpSampling1D",
+            "Wrapper",
+            "ZeroPadding1D",
+        ),
+        _NOT_YET,
+    ),
+}
+__all__ += _not_implemented.install(
+    globals(), "layers", classes=_STANDINS, functions={"dot": _NOT_YET}, base=Layer
+)

@@ -1,5 +1,5 @@
 """Convolution layers (channels-last, HWIO kernels as Keras) and spatial reshaping layers:
-Conv1D, Conv2D, Conv2DTranspose (thin classes over ``BaseConv`` in base_conv.py),
+Conv1D, Conv2D, Conv1DTranspose, Conv2DTranspose (thin classes over ``BaseConv`` in base_conv.py),
 UpSampling2D, ZeroPadding2D, Cropping2D.
 
 Example:
@@ -62,6 +62,18 @@ class Conv2DTranspose(
         >>> up = ember.layers.Conv2DTranspose(4, 3, strides=2, padding="same")
         >>> up(np.ones((1, 5, 5, 3))).shape, up.kernel.shape
         ((1, 10, 10, 4), (3, 3, 4, 3))
+    """
+
+
+class Conv1DTranspose(BaseConvTranspose, rank=1, aliases=("Convolution1DTranspose",)):
+    """Transposed 1-D convolution over (batch, steps, channels); kernel
+    (kernel_size, filters, in_channels), as Keras. Runs on the 2-D transposed kernels with a
+    height of 1.
+
+    Example:
+        >>> up = ember.layers.Conv1DTranspose(4, 3, strides=2, padding="same")
+        >>> up(np.ones((2, 5, 3))).shape, up.kernel.shape
+        ((2, 10, 4), (3, 4, 3))
     """
 
 
