@@ -7,6 +7,7 @@ Example:
     32
 """
 
+from ember.layers.activations import ELU, PReLU
 from ember.layers.base import Layer
 from ember.layers.convolutional import (
     Conv1D,
@@ -31,8 +32,10 @@ from ember.layers.core import (
     Reshape,
     Softmax,
 )
+from ember.layers.identity import Identity
 from ember.layers.input_layer import Input, InputLayer
 from ember.layers.input_spec import InputSpec
+from ember.layers.lambda_layer import Lambda
 from ember.layers.merge import (
     Add,
     Average,
@@ -127,6 +130,7 @@ __all__ = [
     "Deconvolution2D",
     "Dense",
     "Dropout",
+    "ELU",
     "Embedding",
     "Flatten",
     "GRU",
@@ -139,11 +143,13 @@ __all__ = [
     "GlobalMaxPool2D",
     "GlobalMaxPooling1D",
     "GlobalMaxPooling2D",
+    "Identity",
     "Input",
     "InputLayer",
     "InputSpec",
     "LSTM",
     "LSTMCell",
+    "Lambda",
     "Layer",
     "LeakyReLU",
     "Masking",
@@ -154,6 +160,7 @@ __all__ = [
     "Maximum",
     "Minimum",
     "Multiply",
+    "PReLU",
     "RNN",
     "Permute",
     "ReLU",
