@@ -52,7 +52,13 @@ from ember.layers.merge import (
     multiply,
     subtract,
 )
-from ember.layers.normalization import BatchNormalization
+from ember.layers.normalization import (
+    BatchNormalization,
+    GroupNormalization,
+    LayerNormalization,
+    RMSNormalization,
+    UnitNormalization,
+)
 from ember.layers.pooling import (
     AveragePooling1D,
     AveragePooling2D,
@@ -143,6 +149,7 @@ __all__ = [
     "GlobalMaxPool2D",
     "GlobalMaxPooling1D",
     "GlobalMaxPooling2D",
+    "GroupNormalization",
     "Identity",
     "Input",
     "InputLayer",
@@ -151,6 +158,7 @@ __all__ = [
     "LSTMCell",
     "Lambda",
     "Layer",
+    "LayerNormalization",
     "LeakyReLU",
     "Masking",
     "MaxPool1D",
@@ -161,6 +169,7 @@ __all__ = [
     "Minimum",
     "Multiply",
     "PReLU",
+    "RMSNormalization",
     "RNN",
     "Permute",
     "ReLU",
@@ -173,6 +182,7 @@ __all__ = [
     "StackedRNNCells",
     "Subtract",
     "TimeDistributed",
+    "UnitNormalization",
     "UpSampling2D",
     "ZeroPadding2D",
     "add",
