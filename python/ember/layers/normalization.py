@@ -30,9 +30,8 @@ from ember.layers.input_spec import InputSpec
 from ember.ops import elementwise as ew
 from ember.ops import math as math_ops
 from ember.ops import nn as nn_ops
-from ember.ops import reduction as red
-from ember.ops import shaping
 from ember.ops import normalization as norm_ops
+from ember.ops import shaping
 
 
 class BatchNormalization(Layer):
