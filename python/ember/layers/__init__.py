@@ -52,6 +52,7 @@ from ember.layers.merge import (
     multiply,
     subtract,
 )
+from ember.layers.noise import AlphaDropout, GaussianDropout, GaussianNoise
 from ember.layers.normalization import (
     BatchNormalization,
     GroupNormalization,
@@ -80,6 +81,7 @@ from ember.layers.pooling import (
 from ember.layers.recurrent import GRU, LSTM, RNN, SimpleRNN
 from ember.layers.regularization import ActivityRegularization
 from ember.layers.rnn_cells import GRUCell, LSTMCell, SimpleRNNCell, StackedRNNCells
+from ember.layers.spatial_dropout import SpatialDropout1D, SpatialDropout2D, SpatialDropout3D
 from ember.layers.wrappers import Bidirectional, TimeDistributed
 from ember.saving.serialization_lib import deserialize_layer as _deserialize_layer
 from ember.saving.serialization_lib import serialize_keras_object as _serialize_keras_object
@@ -118,6 +120,7 @@ __all__ = [
     "Activation",
     "ActivityRegularization",
     "Add",
+    "AlphaDropout",
     "Average",
     "AveragePooling1D",
     "AveragePooling2D",
@@ -141,6 +144,8 @@ __all__ = [
     "Flatten",
     "GRU",
     "GRUCell",
+    "GaussianDropout",
+    "GaussianNoise",
     "GlobalAveragePooling1D",
     "GlobalAveragePooling2D",
     "GlobalAvgPool1D",
@@ -179,6 +184,9 @@ __all__ = [
     "SimpleRNN",
     "SimpleRNNCell",
     "Softmax",
+    "SpatialDropout1D",
+    "SpatialDropout2D",
+    "SpatialDropout3D",
     "StackedRNNCells",
     "Subtract",
     "TimeDistributed",
