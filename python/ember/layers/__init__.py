@@ -40,6 +40,7 @@ from ember.layers.merge import (
     Add,
     Average,
     Concatenate,
+    Dot,
     Maximum,
     Minimum,
     Multiply,
@@ -47,6 +48,7 @@ from ember.layers.merge import (
     add,
     average,
     concatenate,
+    dot,
     maximum,
     minimum,
     multiply,
@@ -80,6 +82,7 @@ from ember.layers.pooling import (
 )
 from ember.layers.recurrent import GRU, LSTM, RNN, SimpleRNN
 from ember.layers.regularization import ActivityRegularization
+from ember.layers.reshaping import Cropping1D, UpSampling1D, ZeroPadding1D
 from ember.layers.rnn_cells import GRUCell, LSTMCell, SimpleRNNCell, StackedRNNCells
 from ember.layers.spatial_dropout import SpatialDropout1D, SpatialDropout2D, SpatialDropout3D
 from ember.layers.wrappers import Bidirectional, TimeDistributed
@@ -135,9 +138,11 @@ __all__ = [
     "Convolution1D",
     "Convolution2D",
     "Convolution2DTranspose",
+    "Cropping1D",
     "Cropping2D",
     "Deconvolution2D",
     "Dense",
+    "Dot",
     "Dropout",
     "ELU",
     "Embedding",
@@ -191,12 +196,15 @@ __all__ = [
     "Subtract",
     "TimeDistributed",
     "UnitNormalization",
+    "UpSampling1D",
     "UpSampling2D",
+    "ZeroPadding1D",
     "ZeroPadding2D",
     "add",
     "average",
     "concatenate",
     "deserialize",
+    "dot",
     "maximum",
     "minimum",
     "multiply",
