@@ -8,6 +8,7 @@ Example:
 """
 
 from ember.layers.activations import ELU, PReLU
+from ember.layers.attention import AdditiveAttention, Attention
 from ember.layers.base import Layer
 from ember.layers.convolutional import (
     Conv1D,
@@ -123,7 +124,9 @@ __all__ = [
     "Activation",
     "ActivityRegularization",
     "Add",
+    "AdditiveAttention",
     "AlphaDropout",
+    "Attention",
     "Average",
     "AveragePooling1D",
     "AveragePooling2D",
