@@ -33,6 +33,7 @@ from ember.layers.core import (
     Reshape,
     Softmax,
 )
+from ember.layers.einsum_dense import EinsumDense
 from ember.layers.identity import Identity
 from ember.layers.input_layer import Input, InputLayer
 from ember.layers.input_spec import InputSpec
@@ -55,6 +56,7 @@ from ember.layers.merge import (
     multiply,
     subtract,
 )
+from ember.layers.multi_head_attention import MultiHeadAttention
 from ember.layers.noise import AlphaDropout, GaussianDropout, GaussianNoise
 from ember.layers.normalization import (
     BatchNormalization,
@@ -148,6 +150,7 @@ __all__ = [
     "Dot",
     "Dropout",
     "ELU",
+    "EinsumDense",
     "Embedding",
     "Flatten",
     "GRU",
@@ -180,6 +183,7 @@ __all__ = [
     "MaxPooling2D",
     "Maximum",
     "Minimum",
+    "MultiHeadAttention",
     "Multiply",
     "PReLU",
     "RMSNormalization",
