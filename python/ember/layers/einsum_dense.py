@@ -64,8 +64,7 @@ class _EinsumLayout:
             )
         output = [input_shape[0], *partial]
         if elided > 0 and left:
-            for i in range(1, elided):
-                output.insert(1, input_shape[i])
+            output[1:1] = input_shape[1:elided]  # the elided axes, in order
         elif elided > 0:
             output.extend(input_shape[len(input_shape) - elided :])
         if left:
