@@ -1,5 +1,7 @@
 """Layers with Keras' names, signatures and defaults, grouped by family:
-core, convolutional, pooling, normalization, merge, recurrent (RNN and its cells), wrappers.
+core, activations, convolutional, reshaping, pooling, normalization, noise and spatial
+dropout, merge, attention (Attention, AdditiveAttention, MultiHeadAttention over
+EinsumDense), recurrent (RNN and its cells), wrappers.
 
 Example:
     >>> from ember import layers
