@@ -1,5 +1,7 @@
 """Layers with Keras' names, signatures and defaults, grouped by family:
-core, convolutional, pooling, normalization, merge, recurrent (RNN and its cells), wrappers.
+core, activations, convolutional, reshaping, pooling, normalization, noise and spatial
+dropout, merge, attention (Attention, AdditiveAttention, MultiHeadAttention over
+EinsumDense), recurrent (RNN and its cells), wrappers.
 
 Example:
     >>> from ember import layers
@@ -8,12 +10,14 @@ Example:
 """
 
 from ember import _not_implemented
+from ember.layers.activations import ELU, PReLU
 from ember.layers.adaptive_pooling import (
     AdaptiveAveragePooling1D,
     AdaptiveAveragePooling2D,
     AdaptiveMaxPooling1D,
     AdaptiveMaxPooling2D,
 )
+from ember.layers.attention import AdditiveAttention, Attention
 from ember.layers.base import Layer
 from ember.layers.convolutional import (
     Conv1D,
@@ -39,12 +43,16 @@ from ember.layers.core import (
     Reshape,
     Softmax,
 )
+from ember.layers.einsum_dense import EinsumDense
+from ember.layers.identity import Identity
 from ember.layers.input_layer import Input, InputLayer
 from ember.layers.input_spec import InputSpec
+from ember.layers.lambda_layer import Lambda
 from ember.layers.merge import (
     Add,
     Average,
     Concatenate,
+    Dot,
     Maximum,
     Minimum,
     Multiply,
@@ -52,12 +60,21 @@ from ember.layers.merge import (
     add,
     average,
     concatenate,
+    dot,
     maximum,
     minimum,
     multiply,
     subtract,
 )
-from ember.layers.normalization import BatchNormalization
+from ember.layers.multi_head_attention import MultiHeadAttention
+from ember.layers.noise import AlphaDropout, GaussianDropout, GaussianNoise
+from ember.layers.normalization import (
+    BatchNormalization,
+    GroupNormalization,
+    LayerNormalization,
+    RMSNormalization,
+    UnitNormalization,
+)
 from ember.layers.pooling import (
     AveragePooling1D,
     AveragePooling2D,
@@ -78,8 +95,10 @@ from ember.layers.pooling import (
 )
 from ember.layers.recurrent import GRU, LSTM, RNN, SimpleRNN
 from ember.layers.regularization import ActivityRegularization
+from ember.layers.reshaping import Cropping1D, UpSampling1D, ZeroPadding1D
 from ember.layers.rnn_cells import GRUCell, LSTMCell, SimpleRNNCell, StackedRNNCells
-from ember.layers.wrappers import Bidirectional, TimeDistributed
+from ember.layers.spatial_dropout import SpatialDropout1D, SpatialDropout2D, SpatialDropout3D
+from ember.layers.wrappers import Bidirectional, TimeDistributed, Wrapper
 from ember.saving.serialization_lib import deserialize_layer as _deserialize_layer
 from ember.saving.serialization_lib import serialize_keras_object as _serialize_keras_object
 
@@ -122,6 +141,9 @@ __all__ = [
     "AdaptiveMaxPooling1D",
     "AdaptiveMaxPooling2D",
     "Add",
+    "AdditiveAttention",
+    "AlphaDropout",
+    "Attention",
     "Average",
     "AveragePooling1D",
     "AveragePooling2D",
@@ -138,14 +160,20 @@ __all__ = [
     "Convolution1DTranspose",
     "Convolution2D",
     "Convolution2DTranspose",
+    "Cropping1D",
     "Cropping2D",
     "Deconvolution2D",
     "Dense",
+    "Dot",
     "Dropout",
+    "ELU",
+    "EinsumDense",
     "Embedding",
     "Flatten",
     "GRU",
     "GRUCell",
+    "GaussianDropout",
+    "GaussianNoise",
     "GlobalAveragePooling1D",
     "GlobalAveragePooling2D",
     "GlobalAvgPool1D",
@@ -154,12 +182,16 @@ __all__ = [
     "GlobalMaxPool2D",
     "GlobalMaxPooling1D",
     "GlobalMaxPooling2D",
+    "GroupNormalization",
+    "Identity",
     "Input",
     "InputLayer",
     "InputSpec",
     "LSTM",
     "LSTMCell",
+    "Lambda",
     "Layer",
+    "LayerNormalization",
     "LeakyReLU",
     "Masking",
     "MaxPool1D",
@@ -168,7 +200,10 @@ __all__ = [
     "MaxPooling2D",
     "Maximum",
     "Minimum",
+    "MultiHeadAttention",
     "Multiply",
+    "PReLU",
+    "RMSNormalization",
     "RNN",
     "Permute",
     "ReLU",
@@ -178,15 +213,23 @@ __all__ = [
     "SimpleRNN",
     "SimpleRNNCell",
     "Softmax",
+    "SpatialDropout1D",
+    "SpatialDropout2D",
+    "SpatialDropout3D",
     "StackedRNNCells",
     "Subtract",
     "TimeDistributed",
+    "UnitNormalization",
+    "UpSampling1D",
     "UpSampling2D",
+    "Wrapper",
+    "ZeroPadding1D",
     "ZeroPadding2D",
     "add",
     "average",
     "concatenate",
     "deserialize",
+    "dot",
     "maximum",
     "minimum",
     "multiply",
@@ -298,36 +341,8 @@ _STANDINS = {
     ),
     **dict.fromkeys(("FlaxLayer", "JaxLayer", "TFSMLayer", "TorchModuleWrapper"), _FOREIGN),
     **dict.fromkeys(
-        (
-            "AdditiveAttention",
-            "AlphaDropout",
-            "Attention",
-            "Cropping1D",
-            "Dot",
-            "ELU",
-            "EinsumDense",
-            "GaussianDropout",
-            "GaussianNoise",
-            "GroupNormalization",
-            "GroupQueryAttention",
-            "Identity",
-            "Lambda",
-            "LayerNormalization",
-            "MultiHeadAttention",
-            "PReLU",
-            "RMSNormalization",
-            "ReversibleEmbedding",
-            "SpatialDropout1D",
-            "SpatialDropout2D",
-            "SpectralNormalization",
-            "UnitNormalization",
-            "UpSampling1D",
-            "Wrapper",
-            "ZeroPadding1D",
-        ),
+        ("GroupQueryAttention", "ReversibleEmbedding", "SpectralNormalization"),
         _NOT_YET,
     ),
 }
-__all__ += _not_implemented.install(
-    globals(), "layers", classes=_STANDINS, functions={"dot": _NOT_YET}, base=Layer
-)
+__all__ += _not_implemented.install(globals(), "layers", classes=_STANDINS, base=Layer)

@@ -1,5 +1,5 @@
-"""Layer wrappers: Bidirectional (a recurrent layer run both ways) and TimeDistributed (a
-layer applied to every time step).
+"""Layer wrappers: Wrapper (the base of layers that wrap one), Bidirectional (a recurrent layer
+run both ways) and TimeDistributed (a layer applied to every time step).
 
 Example:
     >>> bi = ember.layers.Bidirectional(ember.layers.LSTM(4, return_sequences=True))
@@ -198,17 +198,62 @@ class Bidirectional(Layer):
         return cls(layer, **config)
 
 
-class TimeDistributed(Layer):
-    """Applies ``layer`` to every time step: (batch, time, ...) -> (batch, time, ...)."""
+class Wrapper(Layer):
+    """Keras' base of layers that wrap another layer (``self.layer``): it builds the wrapped
+    layer with the wrapper's input shape, saves it in the config under ``"layer"`` and rebuilds
+    it on load (its class resolving as any layer's does). Subclass it and write ``call``.
+
+    Example:
+        >>> class Twice(ember.layers.Wrapper):
+        ...     def call(self, inputs):
+        ...         return self.layer(inputs) * 2.0
+        >>> twice = Twice(ember.layers.Dense(3, kernel_initializer="ones"))
+        >>> twice(np.ones((1, 2))).numpy()
+        array([[4., 4., 4.]], dtype=float32)
+        >>> type(Twice.from_config(twice.get_config()).layer).__name__
+        'Dense'
+    """
 
     def __init__(self, layer: Layer, **kwargs: Any) -> None:
         if not isinstance(layer, Layer):
             raise ValueError(
-                "Please initialize `TimeDistributed` layer with a `Layer` "
+                f"Please initialize `{type(self).__name__}` layer with a `Layer` "
                 f"instance. Received: {layer!r}"
             )
         super().__init__(**kwargs)
         self.layer = layer
+
+    def build(self, input_shape: Any = None) -> None:
+        if not self.layer.built:
+            self.layer._maybe_build(input_shape)
+        self.built = True
+
+    def compute_output_shape(self, input_shape: Any) -> Any:
+        return self.layer.compute_output_shape(input_shape)
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "layer": serialize_layer(self.layer)}
+
+    @classmethod
+    def from_config(cls, config: dict, custom_objects: dict[str, Any] | None = None) -> Wrapper:
+        """Rebuild from ``get_config``; the wrapped layer's class resolves through
+        ``custom_objects``, the active custom_object_scope, registration or ember's built-ins.
+
+        Example:
+            >>> td = ember.layers.TimeDistributed(ember.layers.Dense(3))
+            >>> ember.layers.TimeDistributed.from_config(td.get_config()).layer.units
+            3
+        """
+        config = dict(config)
+        layer = deserialize_layer(config.pop("layer"), custom_objects)
+        return cls(layer, **config)
+
+
+class TimeDistributed(Wrapper):
+    """Applies ``layer`` to every time step: (batch, time, ...) -> (batch, time, ...)."""
+
+    def __init__(self, layer: Layer, **kwargs: Any) -> None:
+        super().__init__(layer, **kwargs)
         self.supports_masking = True
         self.input_spec = InputSpec(min_ndim=3)
 
@@ -228,22 +273,3 @@ class TimeDistributed(Layer):
         flat = math_ops.reshape(inputs, (batch * time, *inputs.shape[2:]))
         out = self.layer(flat, training=training)
         return math_ops.reshape(out, (batch, time, *out.shape[1:]))
-
-    def get_config(self) -> dict:
-        return {**super().get_config(), "layer": serialize_layer(self.layer)}
-
-    @classmethod
-    def from_config(
-        cls, config: dict, custom_objects: dict[str, Any] | None = None
-    ) -> TimeDistributed:
-        """Rebuild from ``get_config``; the wrapped layer's class resolves through
-        ``custom_objects``, the active custom_object_scope, registration or ember's built-ins.
-
-        Example:
-            >>> td = ember.layers.TimeDistributed(ember.layers.Dense(3))
-            >>> ember.layers.TimeDistributed.from_config(td.get_config()).layer.units
-            3
-        """
-        config = dict(config)
-        layer = deserialize_layer(config.pop("layer"), custom_objects)
-        return cls(layer, **config)
