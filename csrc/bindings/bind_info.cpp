@@ -3,6 +3,7 @@
 
 #include <chrono>
 #include <stdexcept>
+#include <vector>
 
 #include "bindings/args.h"
 #include "bindings/kernel_tables.h"
@@ -26,7 +27,8 @@ py::dict build_info() {
   py::dict d;
   d["version"] = EMBER_VERSION;
   d["compiler"] = compiler();
-  d["openmp"] = openmp_enabled();
+  d["openmp"] = false;  // kernels run on ember's own thread team (common/parallel.h says why)
+  d["threading"] = "ember";
   d["isa"] = active_isa().name;
   d["supported_isas"] = supported_isas();
   d["threads"] = num_threads();
@@ -45,9 +47,12 @@ double measure_peak_gflops(double seconds) {
   double flops = 0.0, elapsed = 0.0;
   while (true) {
     const auto start = std::chrono::steady_clock::now();
+    std::vector<double> per_task(static_cast<std::size_t>(threads), 0.0);
+    parallel_tasks(threads, threads, [&](i64 t) {
+      per_task[static_cast<std::size_t>(t)] = isa.fma_probe(iterations);
+    });
     double done = 0.0;
-#pragma omp parallel num_threads(threads) reduction(+ : done)
-    done += isa.fma_probe(iterations);
+    for (double d : per_task) done += d;
     elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     flops = done;
     if (elapsed >= seconds || iterations > (i64{1} << 40)) break;
@@ -72,7 +77,7 @@ void bind_info(py::module_& m) {
         }
         set_num_threads(static_cast<int>(std::min<i64>(v, 1 << 16)));
       },
-      py::arg("n"), "Sets the number of threads of ember's one OpenMP team.");
+      py::arg("n"), "Sets the number of threads of ember's one thread team.");
   m.def(
       "set_isa", [](const std::string& name) { select_isa(name); }, py::arg("name"),
       "Switches the kernel family ('generic', 'avx2', 'avx512'); ValueError if unsupported.");

@@ -48,6 +48,8 @@ struct Plan {
   int threads;
 };
 
+constexpr int kTasksPerThread = 2;
+
 Plan make_plan(const GemmKernel& kern, i64 m, i64 n, i64 k, bool parallel) {
   Plan p{};
   p.kblocks = ceil_div(k, kern.kc);
@@ -61,9 +63,13 @@ Plan make_plan(const GemmKernel& kern, i64 m, i64 n, i64 k, bool parallel) {
   if (p.threads > 1 && blocks < 4 * p.threads) blocks = round_up(blocks, p.threads);
   p.mc = round_up(ceil_div(m, blocks), kern.mr);
   p.row_blocks = ceil_div(m, p.mc);
+  // At least a few tasks per thread (so that the running threads take over a descheduled one's
+  // share on a busy machine): when the row blocks are fewer, split the columns too, which
+  // re-reads only the small A block, not B.
   p.splits = 1;
-  if (p.row_blocks < p.threads) {
-    p.splits = std::min(ceil_div(p.threads, p.row_blocks), ceil_div(std::min(n, p.nc), kern.nr));
+  const i64 want_tasks = i64{kTasksPerThread} * p.threads;
+  if (p.threads > 1 && p.row_blocks < want_tasks) {
+    p.splits = std::min(ceil_div(want_tasks, p.row_blocks), ceil_div(std::min(n, p.nc), kern.nr));
   }
   return p;
 }
@@ -249,70 +255,63 @@ void gemm(i64 m, i64 n, i64 k, const ASource& a, const BSource& b, const Output&
   float* bpack = thread_workspace(WorkspaceSlot::gemm_b, plan.kblocks * block_floats);
   const bool cache_act = is_cache_activation(ep.act);
 
-#pragma omp parallel num_threads(plan.threads) if (plan.threads > 1)
-  {
-    float* abuf = thread_workspace(WorkspaceSlot::gemm_a, (plan.mc + mr) * plan.kc);
-    float* tile = thread_workspace(WorkspaceSlot::gemm_tile, static_cast<i64>(mr) * nr);
-    for (i64 jc = 0; jc < n; jc += plan.nc) {
-      const i64 nc = std::min(plan.nc, n - jc);
-      const i64 panels = ceil_div(nc, nr);
-      // Pack B for every k-block, cooperatively: one contiguous run of panels per thread.
-#pragma omp for schedule(static)
-      for (int t = 0; t < plan.threads; ++t) {
-        const i64 p0 = panels * t / plan.threads;
-        const i64 p1 = panels * (t + 1) / plan.threads;
-        if (p0 == p1) continue;
-        for (i64 kb = 0; kb < plan.kblocks; ++kb) {
-          const i64 pc = kb * plan.kc;
-          const i64 kc = std::min(plan.kc, k - pc);
-          b.pack(pc, kc, jc + p0 * nr, std::min(nc, p1 * nr) - p0 * nr, nr,
-                 bpack + kb * block_floats + p0 * kc * nr);
-        }
+  for (i64 jc = 0; jc < n; jc += plan.nc) {
+    const i64 nc = std::min(plan.nc, n - jc);
+    const i64 panels = ceil_div(nc, nr);
+    // Pack B for every k-block, cooperatively: contiguous runs of panels.
+    parallel_range(0, panels, plan.threads, [&](i64 p0, i64 p1) {
+      for (i64 kb = 0; kb < plan.kblocks; ++kb) {
+        const i64 pc = kb * plan.kc;
+        const i64 kc = std::min(plan.kc, k - pc);
+        b.pack(pc, kc, jc + p0 * nr, std::min(nc, p1 * nr) - p0 * nr, nr,
+               bpack + kb * block_floats + p0 * kc * nr);
       }
-      const i64 tasks = plan.row_blocks * plan.splits;
-#pragma omp for schedule(dynamic, 1)
-      for (i64 task = 0; task < tasks; ++task) {
-        const i64 block = task / plan.splits;
-        const i64 split = task % plan.splits;
-        const i64 p0 = panels * split / plan.splits;
-        const i64 p1 = panels * (split + 1) / plan.splits;
-        if (p0 == p1) continue;
-        BlockJob job{};
-        job.kern = &kern;
-        job.c = &c;
-        job.m0 = block * plan.mc;
-        job.mc = std::min(plan.mc, m - job.m0);
-        job.n_begin = jc + p0 * nr;
-        job.n_end = std::min(jc + p1 * nr, n);
-        job.pad = abuf + plan.mc * plan.kc;
-        job.tile = tile;
-        job.alpha = opt.alpha;
-        for (i64 kb = 0; kb < plan.kblocks; ++kb) {
-          const i64 pc = kb * plan.kc;
-          job.kc = std::min(plan.kc, k - pc);
-          job.a = a.rows(job.m0, job.mc, pc, job.kc, abuf);
-          job.bpack = bpack + kb * block_floats + p0 * job.kc * nr;
-          job.beta = kb == 0 ? opt.beta : 1.0f;
-          const bool last = kb + 1 == plan.kblocks;
-          job.bias = last ? ep.bias : nullptr;
-          job.relu = last && ep.act == Activation::relu;
-          run_block(job);
-        }
-        if (cache_act) {  // tanh / sigmoid while the block is still in cache
-          const i64 width = job.n_end - job.n_begin;
-          if (c.row_offsets == nullptr && width == n && c.ld == n) {
-            // Whole rows, back to back: one call, not one per (possibly 6-wide) row.
-            float* out = c.data + job.m0 * n;
-            isa.activate(ep.act, out, out, job.mc * n);
-          } else {
-            for (i64 r = 0; r < job.mc; ++r) {
-              float* out = row_of(c, job.m0 + r) + job.n_begin;
-              isa.activate(ep.act, out, out, width);
-            }
+    });
+    // Then each (row block, column split) is a task, claimed by whichever thread is free.
+    const i64 tasks = plan.row_blocks * plan.splits;
+    parallel_tasks(tasks, plan.threads, [&](i64 task) {
+      float* abuf = thread_workspace(WorkspaceSlot::gemm_a, (plan.mc + mr) * plan.kc);
+      float* tile = thread_workspace(WorkspaceSlot::gemm_tile, static_cast<i64>(mr) * nr);
+      const i64 block = task / plan.splits;
+      const i64 split = task % plan.splits;
+      const i64 p0 = panels * split / plan.splits;
+      const i64 p1 = panels * (split + 1) / plan.splits;
+      if (p0 == p1) return;
+      BlockJob job{};
+      job.kern = &kern;
+      job.c = &c;
+      job.m0 = block * plan.mc;
+      job.mc = std::min(plan.mc, m - job.m0);
+      job.n_begin = jc + p0 * nr;
+      job.n_end = std::min(jc + p1 * nr, n);
+      job.pad = abuf + plan.mc * plan.kc;
+      job.tile = tile;
+      job.alpha = opt.alpha;
+      for (i64 kb = 0; kb < plan.kblocks; ++kb) {
+        const i64 pc = kb * plan.kc;
+        job.kc = std::min(plan.kc, k - pc);
+        job.a = a.rows(job.m0, job.mc, pc, job.kc, abuf);
+        job.bpack = bpack + kb * block_floats + p0 * job.kc * nr;
+        job.beta = kb == 0 ? opt.beta : 1.0f;
+        const bool last = kb + 1 == plan.kblocks;
+        job.bias = last ? ep.bias : nullptr;
+        job.relu = last && ep.act == Activation::relu;
+        run_block(job);
+      }
+      if (cache_act) {  // tanh / sigmoid while the block is still in cache
+        const i64 width = job.n_end - job.n_begin;
+        if (c.row_offsets == nullptr && width == n && c.ld == n) {
+          // Whole rows, back to back: one call, not one per (possibly 6-wide) row.
+          float* out = c.data + job.m0 * n;
+          isa.activate(ep.act, out, out, job.mc * n);
+        } else {
+          for (i64 r = 0; r < job.mc; ++r) {
+            float* out = row_of(c, job.m0 + r) + job.n_begin;
+            isa.activate(ep.act, out, out, width);
           }
         }
       }
-    }
+    });
   }
 }
 

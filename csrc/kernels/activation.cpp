@@ -21,8 +21,9 @@ void for_blocks(i64 n, i64 cost, F f) {
     f(i64{0}, n);
     return;
   }
-#pragma omp parallel for schedule(static) num_threads(threads)
-  for (i64 b = 0; b < blocks; ++b) f(b * kBlock, std::min(n, (b + 1) * kBlock));
+  parallel_range(0, blocks, threads, [&](i64 lo, i64 hi) {
+    for (i64 b = lo; b < hi; ++b) f(b * kBlock, std::min(n, (b + 1) * kBlock));
+  });
 }
 
 i64 cost_of(ActFn fn) {

@@ -35,12 +35,13 @@ void channel_sums(const BatchNormShape& s, double* partial, double* sums, AddRow
   const i64 width = K * s.channels;
   const int threads =
       static_cast<int>(std::min<i64>(threads_for(s.rows * s.channels * 2 * K), ch.count));
-#pragma omp parallel for schedule(static) num_threads(threads) if (threads > 1)
-  for (i64 c = 0; c < ch.count; ++c) {
-    double* acc = partial + c * width;
-    std::fill(acc, acc + width, 0.0);
-    add_rows(c * ch.rows, std::min(s.rows, (c + 1) * ch.rows), acc);
-  }
+  parallel_range(0, ch.count, threads, [&](i64 lo, i64 hi) {
+    for (i64 c = lo; c < hi; ++c) {
+      double* acc = partial + c * width;
+      std::fill(acc, acc + width, 0.0);
+      add_rows(c * ch.rows, std::min(s.rows, (c + 1) * ch.rows), acc);
+    }
+  });
   std::copy(partial, partial + width, sums);
   for (i64 c = 1; c < ch.count; ++c) {
     const double* acc = partial + c * width;
@@ -55,14 +56,15 @@ void normalize_rows(const BatchNormShape& s, const float* x, const double* cente
                     const double* scale, const double* shift, float* y) {
   const i64 c = s.channels;
   const int threads = static_cast<int>(std::min<i64>(threads_for(s.rows * c * 2), s.rows));
-#pragma omp parallel for schedule(static) num_threads(threads) if (threads > 1)
-  for (i64 r = 0; r < s.rows; ++r) {
-    const float* xr = x + r * c;
-    float* yr = y + r * c;
-    for (i64 j = 0; j < c; ++j) {
-      yr[j] = static_cast<float>((static_cast<double>(xr[j]) - center[j]) * scale[j] + shift[j]);
+  parallel_range(0, s.rows, threads, [&](i64 lo, i64 hi) {
+    for (i64 r = lo; r < hi; ++r) {
+      const float* xr = x + r * c;
+      float* yr = y + r * c;
+      for (i64 j = 0; j < c; ++j) {
+        yr[j] = static_cast<float>((static_cast<double>(xr[j]) - center[j]) * scale[j] + shift[j]);
+      }
     }
-  }
+  });
 }
 
 // scale = gamma * invstd and shift = beta per channel (1 and 0 where absent).
@@ -165,13 +167,14 @@ void batchnorm_train_backward(const BatchNormShape& s, const float* dy, const fl
     k[j] = static_cast<float>(inv * dg / n);
   }
   const int threads = static_cast<int>(std::min<i64>(threads_for(s.rows * c * 4), s.rows));
-#pragma omp parallel for schedule(static) num_threads(threads) if (threads > 1)
-  for (i64 r = 0; r < s.rows; ++r) {
-    const float* dyr = dy + r * c;
-    const float* xr = x + r * c;
-    float* dxr = dx + r * c;
-    for (i64 j = 0; j < c; ++j) dxr[j] = a[j] * (dyr[j] - b[j] - (xr[j] - mean[j]) * k[j]);
-  }
+  parallel_range(0, s.rows, threads, [&](i64 lo, i64 hi) {
+    for (i64 r = lo; r < hi; ++r) {
+      const float* dyr = dy + r * c;
+      const float* xr = x + r * c;
+      float* dxr = dx + r * c;
+      for (i64 j = 0; j < c; ++j) dxr[j] = a[j] * (dyr[j] - b[j] - (xr[j] - mean[j]) * k[j]);
+    }
+  });
 }
 
 void batchnorm_inference_forward(const BatchNormShape& s, const float* x, const float* gamma,
@@ -209,12 +212,13 @@ void batchnorm_inference_backward(const BatchNormShape& s, const float* dy, cons
     dbeta[j] = static_cast<float>(sums[j]);
   }
   const int threads = static_cast<int>(std::min<i64>(threads_for(s.rows * c), s.rows));
-#pragma omp parallel for schedule(static) num_threads(threads) if (threads > 1)
-  for (i64 r = 0; r < s.rows; ++r) {
-    const float* dyr = dy + r * c;
-    float* dxr = dx + r * c;
-    for (i64 j = 0; j < c; ++j) dxr[j] = dyr[j] * a[j];
-  }
+  parallel_range(0, s.rows, threads, [&](i64 lo, i64 hi) {
+    for (i64 r = lo; r < hi; ++r) {
+      const float* dyr = dy + r * c;
+      float* dxr = dx + r * c;
+      for (i64 j = 0; j < c; ++j) dxr[j] = dyr[j] * a[j];
+    }
+  });
 }
 
 }  // namespace ember

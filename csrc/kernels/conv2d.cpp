@@ -239,31 +239,32 @@ void backward_input_by_columns(const Conv2dShape& s, const float* dy, const floa
     // col2im as a gather: each input row adds the shifted output rows of its taps.
     const i64 rows = count * s.in_h;
     const int threads = threads_for(rows * s.in_w * patch);
-#pragma omp parallel for schedule(static) num_threads(threads) if (threads > 1)
-    for (i64 row = 0; row < rows; ++row) {
-      const i64 n = row / s.in_h;
-      const i64 iy = row - n * s.in_h;
-      float* out = dx + ((n0 + n) * s.in_h + iy) * s.in_w * c;
-      zero_floats(out, s.in_w * c);
-      for (i64 ky = 0; ky < s.kernel_h; ++ky) {
-        const i64 oy = rows_y[static_cast<std::size_t>(iy * s.kernel_h + ky)];
-        if (oy < 0) continue;
-        for (i64 kx = 0; kx < s.kernel_w; ++kx) {
-          const TapColumns& t = cols_x[static_cast<std::size_t>(kx)];
-          for (i64 ch = 0; ch < c; ++ch) {
-            const float* src = cols + ((ky * s.kernel_w + kx) * c + ch) * ld + n * plane_out +
-                               oy * s.out_w + t.first_out;
-            float* dst = out + t.first * c + ch;
-            const i64 step = s.stride_w * c;
-            if (step == 1) {  // one channel, stride 1: a contiguous, vectorized add
-              for (i64 j = 0; j < t.count; ++j) dst[j] += src[j];
-            } else {
-              for (i64 j = 0; j < t.count; ++j) dst[j * step] += src[j];
+    parallel_range(0, rows, threads, [&](i64 lo, i64 hi) {
+      for (i64 row = lo; row < hi; ++row) {
+        const i64 n = row / s.in_h;
+        const i64 iy = row - n * s.in_h;
+        float* out = dx + ((n0 + n) * s.in_h + iy) * s.in_w * c;
+        zero_floats(out, s.in_w * c);
+        for (i64 ky = 0; ky < s.kernel_h; ++ky) {
+          const i64 oy = rows_y[static_cast<std::size_t>(iy * s.kernel_h + ky)];
+          if (oy < 0) continue;
+          for (i64 kx = 0; kx < s.kernel_w; ++kx) {
+            const TapColumns& t = cols_x[static_cast<std::size_t>(kx)];
+            for (i64 ch = 0; ch < c; ++ch) {
+              const float* src = cols + ((ky * s.kernel_w + kx) * c + ch) * ld + n * plane_out +
+                                 oy * s.out_w + t.first_out;
+              float* dst = out + t.first * c + ch;
+              const i64 step = s.stride_w * c;
+              if (step == 1) {  // one channel, stride 1: a contiguous, vectorized add
+                for (i64 j = 0; j < t.count; ++j) dst[j] += src[j];
+              } else {
+                for (i64 j = 0; j < t.count; ++j) dst[j * step] += src[j];
+              }
             }
           }
         }
       }
-    }
+    });
   }
 }
 
@@ -293,28 +294,29 @@ void backward_input_by_pixel_columns(const Conv2dShape& s, const float* dy, cons
                s.out_c, w, s.out_c, 0.0f, cols, patch);
     const i64 rows = count * s.in_h;
     const int threads = threads_for(rows * s.in_w * patch);
-#pragma omp parallel for schedule(static) num_threads(threads) if (threads > 1)
-    for (i64 row = 0; row < rows; ++row) {
-      const i64 n = row / s.in_h;
-      const i64 iy = row - n * s.in_h;
-      float* out = dx + ((n0 + n) * s.in_h + iy) * s.in_w * c;
-      zero_floats(out, s.in_w * c);
-      const float* image_cols = cols + n * plane_out * patch;
-      for (i64 ky = 0; ky < s.kernel_h; ++ky) {
-        const i64 oy = rows_y[static_cast<std::size_t>(iy * s.kernel_h + ky)];
-        if (oy < 0) continue;
-        for (i64 ix = 0; ix < s.in_w; ++ix) {
-          float* __restrict d = out + ix * c;
-          for (i64 kx = 0; kx < s.kernel_w; ++kx) {
-            const i64 ox = rows_x[static_cast<std::size_t>(ix * s.kernel_w + kx)];
-            if (ox < 0) continue;
-            const float* __restrict src =
-                image_cols + (oy * s.out_w + ox) * patch + (ky * s.kernel_w + kx) * c;
-            for (i64 ch = 0; ch < c; ++ch) d[ch] += src[ch];
+    parallel_range(0, rows, threads, [&](i64 lo, i64 hi) {
+      for (i64 row = lo; row < hi; ++row) {
+        const i64 n = row / s.in_h;
+        const i64 iy = row - n * s.in_h;
+        float* out = dx + ((n0 + n) * s.in_h + iy) * s.in_w * c;
+        zero_floats(out, s.in_w * c);
+        const float* image_cols = cols + n * plane_out * patch;
+        for (i64 ky = 0; ky < s.kernel_h; ++ky) {
+          const i64 oy = rows_y[static_cast<std::size_t>(iy * s.kernel_h + ky)];
+          if (oy < 0) continue;
+          for (i64 ix = 0; ix < s.in_w; ++ix) {
+            float* __restrict d = out + ix * c;
+            for (i64 kx = 0; kx < s.kernel_w; ++kx) {
+              const i64 ox = rows_x[static_cast<std::size_t>(ix * s.kernel_w + kx)];
+              if (ox < 0) continue;
+              const float* __restrict src =
+                  image_cols + (oy * s.out_w + ox) * patch + (ky * s.kernel_w + kx) * c;
+              for (i64 ch = 0; ch < c; ++ch) d[ch] += src[ch];
+            }
           }
         }
       }
-    }
+    });
   }
 }
 
@@ -416,8 +418,7 @@ void conv2d_backward_weight(const Conv2dShape& s, const float* x, const float* d
   };
   const int threads = std::min<i64>(threads_for(pixels * patch * oc), chunks);
   if (threads > 1 && chunks >= threads) {
-#pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
-    for (i64 c = 0; c < chunks; ++c) run_chunk(c, false);
+    parallel_tasks(chunks, threads, [&](i64 c) { run_chunk(c, false); });
   } else {
     for (i64 c = 0; c < chunks; ++c) run_chunk(c, true);
   }

@@ -37,16 +37,17 @@ void dropout_apply(const DropoutMask& m, const float* x, float* y, i64 n) {
   constexpr i64 kBlock = 16384;
   const i64 blocks = ceil_div(n, kBlock);
   const int threads = static_cast<int>(std::min<i64>(threads_for(n * 16), blocks));
-#pragma omp parallel for schedule(static) num_threads(threads) if (threads > 1)
-  for (i64 b = 0; b < blocks; ++b) {
-    // A local copy: as far as the compiler knows y could alias m, forcing a reload per element.
-    const DropoutMask mask = m;
-    const i64 end = std::min(n, (b + 1) * kBlock);
-    for (i64 i = b * kBlock; i < end; ++i) {
-      // Multiplying by a 0/1 factor (not selecting 0) lets NaN through, as TensorFlow does.
-      y[i] = x[i] * mask.scale * keep_factor(mask, i);
+  parallel_range(0, blocks, threads, [&](i64 lo, i64 hi) {
+    for (i64 b = lo; b < hi; ++b) {
+      // A local copy: as far as the compiler knows y could alias m, forcing a reload per element.
+      const DropoutMask mask = m;
+      const i64 end = std::min(n, (b + 1) * kBlock);
+      for (i64 i = b * kBlock; i < end; ++i) {
+        // Multiplying by a 0/1 factor (not selecting 0) lets NaN through, as TensorFlow does.
+        y[i] = x[i] * mask.scale * keep_factor(mask, i);
+      }
     }
-  }
+  });
 }
 
 }  // namespace ember

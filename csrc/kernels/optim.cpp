@@ -50,8 +50,9 @@ void for_each_block(const TensorList& list, i64 cost, F f) {
     for (i64 block = 0; block < b.total_blocks; ++block) run(block);
     return;
   }
-#pragma omp parallel for schedule(static) num_threads(threads)
-  for (i64 block = 0; block < b.total_blocks; ++block) run(block);
+  parallel_range(0, b.total_blocks, threads, [&](i64 lo, i64 hi) {
+    for (i64 block = lo; block < hi; ++block) run(block);
+  });
 }
 
 }  // namespace

@@ -7,8 +7,9 @@
 // restricted to the owned columns of each gate (U is packed once with each gate's columns
 // padded to that width, so every gate's range starts on a panel) and the backward product
 // dG_t @ U^T restricted to the owned units: a thread's gate math reads only what it computed
-// itself, and the team meets at one barrier per step (two for GRU with reset_after=False, whose
-// candidate needs a second product after r is known). The products sum over k in the engine's
+// itself, and the team meets once per step (twice for GRU with reset_after=False, whose
+// candidate needs a second product after r is known): each phase is one parallel section of
+// tasks, one per part (sweep below). The products sum over k in the engine's
 // fixed order, so no result depends on the thread count or the split.
 #include "kernels/rnn.h"
 
@@ -72,19 +73,43 @@ bool valid(const Plan& p, const std::uint8_t* mask, i64 b, i64 s) {
 // `block`, for every row (all gates of them, so its gate math reads only what it computed) and
 // the team meets at a barrier per step. Either way each element is computed by the same code,
 // so the results do not depend on the split.
+// One part's share: rows [r0, r1) (m of them) and units [u0, u1) (n; c1 padded to a panel).
+struct Part {
+  i64 r0 = 0, r1 = 0, m = 0, u0 = 0, u1 = 0, c1 = 0, n = 0;
+  std::size_t bytes = 0;  // n floats
+};
+
 struct WorkSplit {
-  int threads = 1;
+  int threads = 1;  // threads of the team that share the parts
+  int parts = 1;    // pieces of the work, a few per thread so that others can take a
+                    // descheduled thread's share
   bool by_rows = false;
   i64 B = 0, H = 0, block = 1, blocks = 1;
-  i64 row_begin(int t) const { return by_rows ? B * t / threads : 0; }
-  i64 row_end(int t) const { return by_rows ? B * (t + 1) / threads : B; }
-  i64 begin(int t) const { return by_rows ? 0 : blocks * t / threads * block; }
+  i64 row_begin(int t) const { return by_rows ? B * t / parts : 0; }
+  i64 row_end(int t) const { return by_rows ? B * (t + 1) / parts : B; }
+  i64 begin(int t) const { return by_rows ? 0 : blocks * t / parts * block; }
   i64 padded_end(int t) const {  // <= Hp
-    return (by_rows ? blocks : blocks * (t + 1) / threads) * block;
+    return (by_rows ? blocks : blocks * (t + 1) / parts) * block;
   }
   i64 end(int t) const { return std::min(padded_end(t), H); }
-  bool barriers() const { return threads > 1 && !by_rows; }
+  bool barriers() const { return parts > 1 && !by_rows; }
+  Part part(int t) const {
+    Part q;
+    q.r0 = row_begin(t);
+    q.r1 = row_end(t);
+    q.m = q.r1 - q.r0;
+    q.u0 = begin(t);
+    q.u1 = end(t);
+    q.c1 = padded_end(t);
+    q.n = q.u1 - q.u0;
+    q.bytes = static_cast<std::size_t>(std::max<i64>(q.n, 0)) * sizeof(float);
+    return q;
+  }
 };
+
+// Parts per thread: more let the running threads take over a descheduled one's share on a
+// busy machine; fewer read U (by rows) or sync (by units) less often on a quiet one.
+constexpr int kPartsPerThread = 2;
 
 WorkSplit split_work(const Plan& p, i64 block, i64 tile_rows, bool small) {
   WorkSplit sp;
@@ -99,13 +124,48 @@ WorkSplit split_work(const Plan& p, i64 block, i64 tile_rows, bool small) {
   const int want = threads_for(work > 4e18 ? i64{4000000000000000000} : static_cast<i64>(work));
   constexpr double kRowSplitMaxBytes = 8e6;  // U read by every thread at every step
   const double u_bytes = 4.0 * static_cast<double>(p.H) * static_cast<double>(p.GH);
+  i64 pieces = 1;  // the most parts the split allows
   if (want > 1 && !small && p.B >= 2 * tile_rows && u_bytes <= kRowSplitMaxBytes) {
     sp.by_rows = true;
-    sp.threads = static_cast<int>(std::min<i64>(want, p.B / tile_rows));
+    pieces = p.B / tile_rows;
   } else {
-    sp.threads = static_cast<int>(std::min<i64>(want, sp.blocks));
+    pieces = sp.blocks;
   }
+  sp.threads = static_cast<int>(std::min<i64>(want, pieces));
+  sp.parts = sp.threads == 1
+                 ? 1
+                 : static_cast<int>(std::min<i64>(pieces, i64{kPartsPerThread} * sp.threads));
   return sp;
+}
+
+// Runs a recurrent sweep over the parts of `sp`: init(part), then phase(part, k, ph) for each
+// step k in [0, steps) and phase ph in [0, phases), then finish(part). Split by units, the
+// parts meet after every phase, so each phase of each step is one parallel section whose end is
+// the barrier (a part is a task: a descheduled thread's part is taken over by the others). Split
+// by rows (or on one thread), each part runs its whole sweep as one task.
+template <class Init, class Phase, class Finish>
+void sweep(const WorkSplit& sp, i64 steps, int phases, const Init& init, const Phase& phase,
+           const Finish& finish) {
+  const int parts = sp.parts;
+  const int threads = sp.threads;
+  if (!sp.barriers()) {
+    parallel_tasks(parts, threads, [&](i64 part) {
+      const int t = static_cast<int>(part);
+      init(t);
+      for (i64 k = 0; k < steps; ++k) {
+        for (int ph = 0; ph < phases; ++ph) phase(t, k, ph);
+      }
+      finish(t);
+    });
+    return;
+  }
+  parallel_tasks(parts, threads, [&](i64 part) { init(static_cast<int>(part)); });
+  for (i64 k = 0; k < steps; ++k) {
+    for (int ph = 0; ph < phases; ++ph) {
+      parallel_tasks(parts, threads, [&](i64 part) { phase(static_cast<int>(part), k, ph); });
+    }
+  }
+  parallel_tasks(parts, threads, [&](i64 part) { finish(static_cast<int>(part)); });
 }
 
 // Scratch carved from the calling thread's kernel0 workspace: sized once per call, reused across
@@ -294,13 +354,9 @@ void forward(Cell cell, const RnnShape& shape, const RnnOptions& o, const RnnInp
   RnnRowFn row_fn = lstm ? rows.lstm : cell == Cell::simple ? rows.simple_rnn : rows.gru;
   if (p.split) row_fn = rows.gru_gates;
 
-#pragma omp parallel num_threads(sp.threads) if (sp.threads > 1)
-  {
-    const int tid = thread_index();
-    const i64 r0 = sp.row_begin(tid), r1 = sp.row_end(tid), m = r1 - r0;
-    const i64 u0 = sp.begin(tid), u1 = sp.end(tid), c1 = sp.padded_end(tid);
-    const i64 n = u1 - u0;
-    const std::size_t bytes = static_cast<std::size_t>(std::max<i64>(n, 0)) * sizeof(float);
+  const auto init = [&](int tid) {
+    const Part q = sp.part(tid);
+    const i64 r0 = q.r0, r1 = q.r1, u0 = q.u0, n = q.n;
     for (i64 b = r0; b < r1 && n > 0; ++b) {
       float* h = hbuf[0] + b * H + u0;
       copy_or_zero(h, in.h0 != nullptr ? in.h0 + b * H + u0 : nullptr, n);
@@ -309,103 +365,105 @@ void forward(Cell cell, const RnnShape& shape, const RnnOptions& o, const RnnInp
       }
       if (cbuf != nullptr) copy_or_zero(cbuf + b * H + u0, in.c0 ? in.c0 + b * H + u0 : nullptr, n);
     }
-    if (sp.barriers()) {
-#pragma omp barrier
-    }
-    for (i64 s = 0; s < T; ++s) {
-      const int cur = static_cast<int>(s & 1);
-      const float* h_prev = hbuf[cur];
-      float* h_new = hbuf[cur ^ 1];
-      const float* hr_prev = in.rmask != nullptr ? hrbuf[cur] : h_prev;
-      float* hr_new = in.rmask != nullptr ? hrbuf[cur ^ 1] : nullptr;
+  };
+  // Phase 0 of step s: the recurrent products and the gate math (all of it, or for GRU
+  // with reset_after=False up to r * h); phase 1: the candidate's product and the rest.
+  const auto step = [&](int tid, i64 s, int phase) {
+    const Part q = sp.part(tid);
+    const i64 r0 = q.r0, r1 = q.r1, m = q.m, u0 = q.u0, u1 = q.u1, c1 = q.c1, n = q.n;
+    const std::size_t bytes = q.bytes;
+    const int cur = static_cast<int>(s & 1);
+    const float* h_prev = hbuf[cur];
+    float* h_new = hbuf[cur ^ 1];
+    const float* hr_prev = in.rmask != nullptr ? hrbuf[cur] : h_prev;
+    float* hr_new = in.rmask != nullptr ? hrbuf[cur ^ 1] : nullptr;
+    // Per row: the fused gate math of a valid step, or a masked step's carry.
+    auto run_rows = [&](RnnRowFn fn, bool final_phase) {
+      for (i64 b = r0; b < r1 && n > 0; ++b) {
+        const i64 row = s * B + b;
+        // Prefetch, a row ahead, the next row's operands (the product streamed U through the
+        // caches since they were written or fetched) and, a step ahead, this row's operands
+        // of the next step from memory: spread over the rows so the fetches stay in flight
+        // rather than overflowing the miss buffers.
+        if (b + 1 < r1) {
+          for (i64 g = 0; g < p.G; ++g) {
+            prefetch<0>(rec + (b + 1) * G1 * Hp + g * Hp + u0, g < G1 ? n : 0);
+            prefetch<1>(xw + (row + 1) * GH + g * H + u0, n);
+          }
+        }
+        if (s + 1 < T && final_phase) {
+          for (i64 g = 0; g < p.G; ++g) prefetch<1>(xw + (row + B) * GH + g * H + u0, n);
+          if (lstm && training) prefetch<1>(out.cells + (row + B) * H + u0, n);
+          prefetch<1>(out.h_seq + (b * T + s + 1) * H + u0, n);
+        }
+        RnnForwardRow r{};
+        r.n = n;
+        r.act = o.act;
+        r.ract = o.ract;
+        r.gates = xw + row * GH + u0;
+        r.gate_stride = H;
+        r.h_prev = h_prev + b * H + u0;
+        r.h = h_new + b * H + u0;
+        r.h_rec = hr_new != nullptr ? hr_new + b * H + u0 : nullptr;
+        r.rmask = in.rmask != nullptr ? in.rmask + b * H + u0 : nullptr;
+        r.y = out.h_seq + (b * T + s) * H + u0;
+        if (lstm) {
+          if (training) {
+            r.c_prev = s > 0 ? out.cells + (row - B) * H + u0
+                             : (in.c0 != nullptr ? in.c0 + b * H + u0 : zeros);
+            r.c = out.cells + row * H + u0;
+          } else {
+            r.c_prev = r.c = cbuf + b * H + u0;
+          }
+        }
+        if (valid(p, in.mask, b, s)) {
+          if (p.split && final_phase) {
+            r.rec = rec2 + b * Hp + u0;
+          } else {
+            r.rec = rec + b * G1 * Hp + u0;
+            r.rec_stride = Hp;
+          }
+          r.rec_bias = rec_bias != nullptr ? rec_bias + u0 : nullptr;
+          r.inner = gru_ra && training ? out.cells + row * H + u0 : nullptr;
+          r.h_rec_prev = hr_prev + b * H + u0;
+          r.rh = rh != nullptr ? rh + b * Hp + u0 : nullptr;
+          fn(r);
+          continue;
+        }
+        if (p.split && !final_phase) {  // finite values for the candidate's product
+          std::memset(rh + b * Hp + u0, 0, bytes);
+          continue;
+        }
+        // Masked: the states carry over; the output repeats the last one (zero before the
+        // row's first valid step); the saved gates are zero.
+        std::memcpy(r.h, r.h_prev, bytes);
+        if (r.h_rec != nullptr) std::memcpy(r.h_rec, hr_prev + b * H + u0, bytes);
+        if (s > first[static_cast<std::size_t>(b)]) {
+          std::memcpy(r.y, r.h_prev, bytes);
+        } else {
+          std::memset(r.y, 0, bytes);
+        }
+        if (lstm && r.c != r.c_prev) std::memcpy(r.c, r.c_prev, bytes);
+        for (i64 g = 0; g < p.G; ++g) std::memset(r.gates + g * H, 0, bytes);
+        if (gru_ra && training) std::memset(out.cells + row * H + u0, 0, bytes);
+      }
+    };
+    if (phase == 0) {
       for (i64 g = 0; g < G1; ++g) {
         product(m, hr_prev + r0 * H, H, g * Hp + u0, g * Hp + c1, in.recurrent + g * H + u0, GH, n,
                 rec + r0 * G1 * Hp, G1 * Hp, g * Hp + u0);
       }
-      // Per row: the fused gate math of a valid step, or a masked step's carry.
-      auto run_rows = [&](RnnRowFn fn, bool final_phase) {
-        for (i64 b = r0; b < r1 && n > 0; ++b) {
-          const i64 row = s * B + b;
-          // Prefetch, a row ahead, the next row's operands (the product streamed U through the
-          // caches since they were written or fetched) and, a step ahead, this row's operands
-          // of the next step from memory: spread over the rows so the fetches stay in flight
-          // rather than overflowing the miss buffers.
-          if (b + 1 < r1) {
-            for (i64 g = 0; g < p.G; ++g) {
-              prefetch<0>(rec + (b + 1) * G1 * Hp + g * Hp + u0, g < G1 ? n : 0);
-              prefetch<1>(xw + (row + 1) * GH + g * H + u0, n);
-            }
-          }
-          if (s + 1 < T && final_phase) {
-            for (i64 g = 0; g < p.G; ++g) prefetch<1>(xw + (row + B) * GH + g * H + u0, n);
-            if (lstm && training) prefetch<1>(out.cells + (row + B) * H + u0, n);
-            prefetch<1>(out.h_seq + (b * T + s + 1) * H + u0, n);
-          }
-          RnnForwardRow r{};
-          r.n = n;
-          r.act = o.act;
-          r.ract = o.ract;
-          r.gates = xw + row * GH + u0;
-          r.gate_stride = H;
-          r.h_prev = h_prev + b * H + u0;
-          r.h = h_new + b * H + u0;
-          r.h_rec = hr_new != nullptr ? hr_new + b * H + u0 : nullptr;
-          r.rmask = in.rmask != nullptr ? in.rmask + b * H + u0 : nullptr;
-          r.y = out.h_seq + (b * T + s) * H + u0;
-          if (lstm) {
-            if (training) {
-              r.c_prev = s > 0 ? out.cells + (row - B) * H + u0
-                               : (in.c0 != nullptr ? in.c0 + b * H + u0 : zeros);
-              r.c = out.cells + row * H + u0;
-            } else {
-              r.c_prev = r.c = cbuf + b * H + u0;
-            }
-          }
-          if (valid(p, in.mask, b, s)) {
-            if (p.split && final_phase) {
-              r.rec = rec2 + b * Hp + u0;
-            } else {
-              r.rec = rec + b * G1 * Hp + u0;
-              r.rec_stride = Hp;
-            }
-            r.rec_bias = rec_bias != nullptr ? rec_bias + u0 : nullptr;
-            r.inner = gru_ra && training ? out.cells + row * H + u0 : nullptr;
-            r.h_rec_prev = hr_prev + b * H + u0;
-            r.rh = rh != nullptr ? rh + b * Hp + u0 : nullptr;
-            fn(r);
-            continue;
-          }
-          if (p.split && !final_phase) {  // finite values for the candidate's product
-            std::memset(rh + b * Hp + u0, 0, bytes);
-            continue;
-          }
-          // Masked: the states carry over; the output repeats the last one (zero before the
-          // row's first valid step); the saved gates are zero.
-          std::memcpy(r.h, r.h_prev, bytes);
-          if (r.h_rec != nullptr) std::memcpy(r.h_rec, hr_prev + b * H + u0, bytes);
-          if (s > first[static_cast<std::size_t>(b)]) {
-            std::memcpy(r.y, r.h_prev, bytes);
-          } else {
-            std::memset(r.y, 0, bytes);
-          }
-          if (lstm && r.c != r.c_prev) std::memcpy(r.c, r.c_prev, bytes);
-          for (i64 g = 0; g < p.G; ++g) std::memset(r.gates + g * H, 0, bytes);
-          if (gru_ra && training) std::memset(out.cells + row * H + u0, 0, bytes);
-        }
-      };
       run_rows(row_fn, !p.split);
-      if (p.split) {
-        if (sp.barriers()) {
-#pragma omp barrier
-        }
-        product_h(m, rh + r0 * Hp, Hp, u0, c1, in.recurrent + 2 * H + u0, GH, n, rec2 + r0 * Hp, Hp,
-                  u0);
-        run_rows(rows.gru_candidate, true);
-      }
-      if (sp.barriers()) {
-#pragma omp barrier
-      }
+      return;
     }
+    product_h(m, rh + r0 * Hp, Hp, u0, c1, in.recurrent + 2 * H + u0, GH, n, rec2 + r0 * Hp, Hp,
+              u0);
+    run_rows(rows.gru_candidate, true);
+  };
+  const auto finish = [&](int tid) {
+    const Part q = sp.part(tid);
+    const i64 r0 = q.r0, r1 = q.r1, u0 = q.u0, n = q.n;
+    const std::size_t bytes = q.bytes;
     const float* h_final = hbuf[T & 1];
     for (i64 b = r0; b < r1 && n > 0; ++b) {
       std::memcpy(out.h_last + b * H + u0, h_final + b * H + u0, bytes);
@@ -414,7 +472,8 @@ void forward(Cell cell, const RnnShape& shape, const RnnOptions& o, const RnnInp
         std::memcpy(out.c_last + b * H + u0, c + u0, bytes);
       }
     }
-  }
+  };
+  sweep(sp, T, p.split ? 2 : 1, init, step, finish);
 }
 
 // ---------------------------------------------------------------------------------- backward
@@ -481,17 +540,18 @@ void backward(Cell cell, const RnnShape& shape, const RnnOptions& o, const RnnIn
   {
     // xh: x and the state before each step (the state after the last step in row T).
     const int threads = threads_for((T + 1) * B * XH);
-#pragma omp parallel for schedule(static) num_threads(threads) if (threads > 1)
-    for (i64 s = 0; s <= T; ++s) {
-      for (i64 b = 0; b < B; ++b) {
-        float* dst = xh + (s * B + b) * XH;
-        if (s < T) {
-          std::memcpy(dst, in.x + (b * T + p.time(s)) * I, static_cast<std::size_t>(I) * 4);
+    parallel_range(0, T + 1, threads, [&](i64 lo, i64 hi) {
+      for (i64 s = lo; s < hi; ++s) {
+        for (i64 b = 0; b < B; ++b) {
+          float* dst = xh + (s * B + b) * XH;
+          if (s < T) {
+            std::memcpy(dst, in.x + (b * T + p.time(s)) * I, static_cast<std::size_t>(I) * 4);
+          }
+          std::memcpy(dst + I, state_before(p, in, saved.h_seq, zeros, first, b, s),
+                      static_cast<std::size_t>(H) * 4);
         }
-        std::memcpy(dst + I, state_before(p, in, saved.h_seq, zeros, first, b, s),
-                    static_cast<std::size_t>(H) * 4);
       }
-    }
+    });
   }
 
   // dh_prev = dG_t U^T as in the forward: through U^T packed once, or for a small batch on U^T
@@ -517,98 +577,106 @@ void backward(Cell cell, const RnnShape& shape, const RnnOptions& o, const RnnIn
                                   : p.split              ? rows.gru_backward_candidate
                                                          : rows.gru_backward;
 
-#pragma omp parallel num_threads(sp.threads) if (sp.threads > 1)
-  {
-    const int tid = thread_index();
-    const i64 r0 = sp.row_begin(tid), r1 = sp.row_end(tid), m = r1 - r0;
-    const i64 u0 = sp.begin(tid), u1 = sp.end(tid);
-    const i64 n = u1 - u0;
-    const std::size_t bytes = static_cast<std::size_t>(std::max<i64>(n, 0)) * sizeof(float);
+  const auto init = [&](int tid) {
+    const Part q = sp.part(tid);
+    const i64 r0 = q.r0, r1 = q.r1, u0 = q.u0, n = q.n;
     for (i64 b = r0; b < r1 && n > 0; ++b) {
       copy_or_zero(carry + b * H + u0, saved.dh_last ? saved.dh_last + b * H + u0 : nullptr, n);
       if (lstm) {
         copy_or_zero(dc + b * H + u0, saved.dc_last ? saved.dc_last + b * H + u0 : nullptr, n);
       }
     }
-    for (i64 s = T - 1; s >= 0; --s) {
-      auto run_rows = [&](RnnBackwardRowFn fn, bool reset_phase) {
-        for (i64 b = r0; b < r1 && n > 0; ++b) {
-          const i64 row = s * B + b;
-          // The next row's operands and this row's of the next step, as in the forward.
-          for (i64 next : {row + 1, row - B}) {
-            if (reset_phase || (next == row + 1 && b + 1 == r1) || (next == row - B && s == 0)) {
-              continue;
-            }
-            for (i64 g = 0; g < p.G; ++g) {
-              if (saved.gates != nullptr) prefetch<0>(saved.gates + next * GH + g * H + u0, n);
-              prefetch<1>(dg + next * GH + g * H + u0, n);
-            }
-            if (saved.cells != nullptr) prefetch<0>(saved.cells + next * H + u0, n);
-          }
-          if (!reset_phase && b + 1 < r1) prefetch<0>(prod + (b + 1) * H + u0, n);
-          if (!reset_phase && s > 0 && saved.dh_seq != nullptr) {
-            prefetch<0>(saved.dh_seq + (b * T + s - 1) * H + u0, n);
-          }
-          const bool here = valid(p, in.mask, b, s);
-          if (reset_phase && !here) continue;
-          RnnBackwardRow r{};
-          r.n = n;
-          r.act = o.act;
-          r.ract = o.ract;
-          r.gates = saved.gates != nullptr ? saved.gates + row * GH + u0 : nullptr;
-          r.gate_stride = H;
-          r.carry = carry + b * H + u0;
-          r.rmask = in.rmask != nullptr ? in.rmask + b * H + u0 : nullptr;
-          r.dgates = dg + row * GH + u0;
-          r.dgate_stride = H;
-          r.h_prev = h_at(s, b) + u0;
-          if (reset_phase) {
-            r.prod = prod_r + b * H + u0;
-            fn(r);
+  };
+  // dh_prev of step s for the part's units: dG_s U^T (needs every unit's dG_s).
+  const auto state_product = [&](const Part& q, i64 s) {
+    product(q.m, dg + (s * B + q.r0) * GH, GH, q.u0, q.u1, u_t + q.u0, H, q.n, prod + q.r0 * H, H,
+            q.u0);
+  };
+  // Phase 0 of sweep step k (time step s = T - 1 - k): the previous step's state product,
+  // then the gate gradients; phase 1 (GRU with reset_after=False): the reset gate's.
+  const auto step = [&](int tid, i64 k, int phase) {
+    const Part q = sp.part(tid);
+    const i64 r0 = q.r0, r1 = q.r1, m = q.m, u0 = q.u0, u1 = q.u1, n = q.n;
+    const std::size_t bytes = q.bytes;
+    const i64 s = T - 1 - k;
+    auto run_rows = [&](RnnBackwardRowFn fn, bool reset_phase) {
+      for (i64 b = r0; b < r1 && n > 0; ++b) {
+        const i64 row = s * B + b;
+        // The next row's operands and this row's of the next step, as in the forward.
+        for (i64 next : {row + 1, row - B}) {
+          if (reset_phase || (next == row + 1 && b + 1 == r1) || (next == row - B && s == 0)) {
             continue;
           }
-          r.prod = s < T - 1 && valid(p, in.mask, b, s + 1) ? prod + b * H + u0 : nullptr;
-          r.dy = saved.dh_seq != nullptr && s >= first[static_cast<std::size_t>(b)]
-                     ? saved.dh_seq + (b * T + s) * H + u0
-                     : nullptr;
-          if (!here) {
-            // Masked: the gradient passes to the previous state unchanged; no gate saw it.
-            for (i64 j = 0; j < n; ++j) {
-              float g = r.carry[j];
-              if (r.prod != nullptr) g += r.rmask != nullptr ? r.prod[j] * r.rmask[j] : r.prod[j];
-              if (r.dy != nullptr) g += r.dy[j];
-              r.carry[j] = g;
-            }
-            for (i64 g = 0; g < p.G; ++g) std::memset(r.dgates + g * H, 0, bytes);
-            if (dcand != nullptr) std::memset(dcand + row * H + u0, 0, bytes);
-            continue;
+          for (i64 g = 0; g < p.G; ++g) {
+            if (saved.gates != nullptr) prefetch<0>(saved.gates + next * GH + g * H + u0, n);
+            prefetch<1>(dg + next * GH + g * H + u0, n);
           }
-          if (lstm) {
-            r.c_prev = s > 0 ? saved.cells + (row - B) * H + u0
-                             : (in.c0 != nullptr ? in.c0 + b * H + u0 : zeros);
-            r.c = saved.cells + row * H + u0;
-            r.dc = dc + b * H + u0;
-          }
-          r.inner = gru_ra ? saved.cells + row * H + u0 : nullptr;
-          r.dcand = dcand != nullptr ? dcand + row * H + u0 : nullptr;
-          r.y = h_at(s + 1, b) + u0;  // a valid step's output is the state after it
+          if (saved.cells != nullptr) prefetch<0>(saved.cells + next * H + u0, n);
+        }
+        if (!reset_phase && b + 1 < r1) prefetch<0>(prod + (b + 1) * H + u0, n);
+        if (!reset_phase && s > 0 && saved.dh_seq != nullptr) {
+          prefetch<0>(saved.dh_seq + (b * T + s - 1) * H + u0, n);
+        }
+        const bool here = valid(p, in.mask, b, s);
+        if (reset_phase && !here) continue;
+        RnnBackwardRow r{};
+        r.n = n;
+        r.act = o.act;
+        r.ract = o.ract;
+        r.gates = saved.gates != nullptr ? saved.gates + row * GH + u0 : nullptr;
+        r.gate_stride = H;
+        r.carry = carry + b * H + u0;
+        r.rmask = in.rmask != nullptr ? in.rmask + b * H + u0 : nullptr;
+        r.dgates = dg + row * GH + u0;
+        r.dgate_stride = H;
+        r.h_prev = h_at(s, b) + u0;
+        if (reset_phase) {
+          r.prod = prod_r + b * H + u0;
           fn(r);
+          continue;
         }
-      };
+        r.prod = s < T - 1 && valid(p, in.mask, b, s + 1) ? prod + b * H + u0 : nullptr;
+        r.dy = saved.dh_seq != nullptr && s >= first[static_cast<std::size_t>(b)]
+                   ? saved.dh_seq + (b * T + s) * H + u0
+                   : nullptr;
+        if (!here) {
+          // Masked: the gradient passes to the previous state unchanged; no gate saw it.
+          for (i64 j = 0; j < n; ++j) {
+            float g = r.carry[j];
+            if (r.prod != nullptr) g += r.rmask != nullptr ? r.prod[j] * r.rmask[j] : r.prod[j];
+            if (r.dy != nullptr) g += r.dy[j];
+            r.carry[j] = g;
+          }
+          for (i64 g = 0; g < p.G; ++g) std::memset(r.dgates + g * H, 0, bytes);
+          if (dcand != nullptr) std::memset(dcand + row * H + u0, 0, bytes);
+          continue;
+        }
+        if (lstm) {
+          r.c_prev = s > 0 ? saved.cells + (row - B) * H + u0
+                           : (in.c0 != nullptr ? in.c0 + b * H + u0 : zeros);
+          r.c = saved.cells + row * H + u0;
+          r.dc = dc + b * H + u0;
+        }
+        r.inner = gru_ra ? saved.cells + row * H + u0 : nullptr;
+        r.dcand = dcand != nullptr ? dcand + row * H + u0 : nullptr;
+        r.y = h_at(s + 1, b) + u0;  // a valid step's output is the state after it
+        fn(r);
+      }
+    };
+    if (phase == 0) {
+      if (k > 0) state_product(q, s + 1);
       run_rows(row_fn, false);
-      if (p.split) {
-        if (sp.barriers()) {
-#pragma omp barrier
-        }
-        product_h(m, dg + (s * B + r0) * GH + 2 * H, GH, u0, u1, u_t + 2 * H * H + u0, H, n,
-                  prod_r + r0 * H, H, u0);
-        run_rows(rows.gru_backward_reset, true);
-      }
-      if (sp.barriers()) {
-#pragma omp barrier
-      }
-      product(m, dg + (s * B + r0) * GH, GH, u0, u1, u_t + u0, H, n, prod + r0 * H, H, u0);
+      return;
     }
+    product_h(m, dg + (s * B + r0) * GH + 2 * H, GH, u0, u1, u_t + 2 * H * H + u0, H, n,
+              prod_r + r0 * H, H, u0);
+    run_rows(rows.gru_backward_reset, true);
+  };
+  const auto finish = [&](int tid) {
+    const Part q = sp.part(tid);
+    const i64 r0 = q.r0, r1 = q.r1, u0 = q.u0, u1 = q.u1, n = q.n;
+    const std::size_t bytes = q.bytes;
+    if (T > 0) state_product(q, 0);
     for (i64 b = r0; b < r1 && n > 0; ++b) {
       const bool through = valid(p, in.mask, b, 0);
       for (i64 j = u0; j < u1; ++j) {
@@ -620,16 +688,18 @@ void backward(Cell cell, const RnnShape& shape, const RnnOptions& o, const RnnIn
       }
       if (lstm) std::memcpy(grads.dc0 + b * H + u0, dc + b * H + u0, bytes);
     }
-  }
+  };
+  sweep(sp, T, p.split ? 2 : 1, init, step, finish);
 
   const int threads = threads_for(BTH);
   if (in.rmask != nullptr) {  // h_rec = h_prev * rmask where h entered the product
-#pragma omp parallel for schedule(static) num_threads(threads) if (threads > 1)
-    for (i64 row = 0; row < BT; ++row) {
-      float* h = xh + row * XH + I;
-      const float* m = in.rmask + (row % B) * H;
-      for (i64 j = 0; j < H; ++j) h[j] *= m[j];
-    }
+    parallel_range(0, BT, threads, [&](i64 lo, i64 hi) {
+      for (i64 row = lo; row < hi; ++row) {
+        float* h = xh + row * XH + I;
+        const float* m = in.rmask + (row % B) * H;
+        for (i64 j = 0; j < H; ++j) h[j] *= m[j];
+      }
+    });
   }
 
   // Whole-sequence products: dx = dG W^T, [dW; dU] = [x | h_rec]^T dG, db = column sums.
@@ -640,12 +710,13 @@ void backward(Cell cell, const RnnShape& shape, const RnnOptions& o, const RnnIn
   if (p.split) {
     // dU_h = (r * h_rec)^T da: the candidate's product read r * h_rec.
     gemm_at_b(XH, 2 * H, BT, xh, XH, dg, GH, dwu, GH);
-#pragma omp parallel for schedule(static) num_threads(threads) if (threads > 1)
-    for (i64 row = 0; row < BT; ++row) {
-      float* h = xh + row * XH + I;
-      const float* r = saved.gates + row * GH + H;
-      for (i64 j = 0; j < H; ++j) h[j] *= r[j];
-    }
+    parallel_range(0, BT, threads, [&](i64 lo, i64 hi) {
+      for (i64 row = lo; row < hi; ++row) {
+        float* h = xh + row * XH + I;
+        const float* r = saved.gates + row * GH + H;
+        for (i64 j = 0; j < H; ++j) h[j] *= r[j];
+      }
+    });
     gemm_at_b(XH, H, BT, xh, XH, dg + 2 * H, GH, dwu + 2 * H, GH);
   } else {
     gemm_at_b(XH, GH, BT, xh, XH, dg, GH, dwu, GH);
