@@ -323,3 +323,31 @@ def test_bench_shortcut_scripts_pass_their_suite(name):
     )
     assert proc.returncode == 2, proc.stderr
     assert f"in suites {name}" in proc.stdout
+
+
+def test_loaded_suite_ratios_and_busy_loops_come_and_go():
+    from ember.bench import loaded
+
+    names = [w.name for w in loaded.workloads(False)]
+    assert len(names) == len(loaded.CASES) * len(loaded.LOADS)
+    rows = [
+        report.Row("loaded", "step m b4, quiet", "ms", {"ember": 2.0, "torch": 4.0}),
+        report.Row("loaded", "step m b4, 1 busy loop", "ms", {"ember": 5.0, "torch": 6.0}),
+        report.Row("loaded", "step m b4, 3 busy loops", "ms", {"ember": 7.0, "torch": None}),
+    ]
+    ratios = loaded.ratio_rows(rows)
+    assert [r.name for r in ratios] == [
+        "step m b4: 1 busy loop / quiet",
+        "step m b4: 3 busy loops / quiet",
+    ]
+    assert ratios[0].values == {"ember": 2.5, "torch": 1.5}
+    assert ratios[0].targets[0].check(ratios[0]) is False  # 2.5 > 2.0
+    assert ratios[1].values == {"ember": 3.5, "torch": None}
+    assert ratios[1].targets[0].check(ratios[1]) is True  # 3.5 <= 4
+    with loaded.BusyLoops(2) as busy:
+        assert all(p.poll() is None for p in busy.procs)
+    assert all(p.returncode is not None for p in busy.procs)
+    out = loaded.worker("ember", 1, True, only="predict cifar_cnn b1")
+    cases = {f"predict cifar_cnn b1, {label}" for label in loaded.LOADS.values()}
+    assert set(out) == {"_info"} | cases
+    assert all(0 < out[name] < 1.0 for name in cases)

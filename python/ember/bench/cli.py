@@ -30,6 +30,7 @@ SUITES = {
     "rnn": "ember.bench.rnn",
     "training": "ember.bench.training",
     "latency": "ember.bench.latency",
+    "loaded": "ember.bench.loaded",
     "import": "ember.bench.import_time",
     "memory": "ember.bench.memory",
     "size": "ember.bench.size",

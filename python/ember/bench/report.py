@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 # Display unit -> factor from the worker's base unit (seconds or bytes).
-SCALE = {"ms": 1e3, "us": 1e6, "s": 1.0, "MB": 1e-6}
-LABEL = {"ms": "ms", "us": "µs", "s": "s", "MB": "MB"}
+SCALE = {"ms": 1e3, "us": 1e6, "s": 1.0, "MB": 1e-6, "x": 1.0}
+LABEL = {"ms": "ms", "us": "µs", "s": "s", "MB": "MB", "x": "x"}
 TIME_UNITS = ("ms", "us", "s")
 _OPS = {"<=": operator.le, "<": operator.lt, ">=": operator.ge, ">": operator.gt}
 
