@@ -6,7 +6,6 @@
 #include <cstdlib>
 #include <exception>
 #include <mutex>
-#include <stdexcept>
 #include <thread>
 #include <vector>
 
@@ -68,12 +67,12 @@ thread_local bool t_in_task = false;
 constexpr int kSpins = 2000;   // pause instructions, about 10-50 microseconds
 constexpr int kYields = 2000;  // sched_yield calls before a team thread sleeps
 template <class Ready>
-bool spin_then_yield(Ready ready, int yields) {
+bool spin_then_yield(Ready ready) {
   for (int i = 0; i < kSpins; ++i) {
     if (ready()) return true;
     EMBER_CPU_RELAX();
   }
-  for (int i = 0; i < yields; ++i) {
+  for (int i = 0; i < kYields; ++i) {
     if (ready()) return true;
     std::this_thread::yield();
   }
@@ -139,7 +138,7 @@ struct Team {
     std::uint32_t seen = generation.load(std::memory_order_acquire);
     for (;;) {
       auto fresh = [&] { return generation.load(std::memory_order_acquire) != seen; };
-      if (!spin_then_yield(fresh, kYields)) {
+      if (!spin_then_yield(fresh)) {
         std::unique_lock<std::mutex> lock(sleep_mutex);
         sleepers.fetch_add(1, std::memory_order_seq_cst);
         wake.wait(lock, fresh);
@@ -180,7 +179,7 @@ struct Team {
     t_in_task = false;
     // The caller has run out of tasks to claim; the last ones may still be running elsewhere.
     auto finished = [&] { return done.load(std::memory_order_acquire) == n; };
-    while (!spin_then_yield(finished, kYields)) {
+    while (!spin_then_yield(finished)) {
     }
     if (error) std::rethrow_exception(error);
   }
